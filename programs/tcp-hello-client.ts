@@ -1,0 +1,28 @@
+// tcp-hello-client: seed 004 (ソケット通信の仕組み), client_tcp.py.
+// Connects to TCP port 60001, prints what the server sends (Hello World!) and then the
+// local address the kernel picked for this end of the connection.
+//   Hello World!
+//   local address 10.0.0.20:41822
+// As the seed notes, TCP is connection-oriented: with no server the connect fails
+//   connect to 10.0.0.10:60001 failed: ECONNREFUSED   (exit 1)
+import { hostFlag, parseCli, portFlag, timeoutFlag } from './lib/cli.js';
+import { connectTcp, fmtAddr, localOf, readToEnd, runMain } from './lib/net.js';
+
+const NAME = 'tcp-hello-client';
+const flags = parseCli({
+  name: NAME,
+  summary: 'Seed 004 TCP client: connect, print what the server sends, then this end\'s local address.',
+  options: {
+    host: hostFlag(),
+    port: portFlag(60001, 'server TCP port'),
+    timeout: timeoutFlag(10, 'seconds to wait for the connection and for the data'),
+  },
+});
+
+runMain(NAME, async () => {
+  const socket = await connectTcp(flags.host, flags.port, flags.timeout);
+  const local = localOf(socket);
+  const data = await readToEnd(socket, `receive from ${fmtAddr(flags.host, flags.port)}`, flags.timeout);
+  console.log(data.toString('utf8'));
+  console.log(`local address ${local}`);
+});

@@ -1,0 +1,36 @@
+// tcp-hello-server: seed 004 (ソケット通信の仕組み), server_tcp.py.
+// Listens on TCP port 60001; for each of five connections prints the client's address,
+// sends b'Hello World!' and closes that connection; after the fifth it closes the
+// listening socket and exits.
+//   listening on 0.0.0.0:60001 (tcp)
+//   connection from 10.0.0.20:41822
+import { bindFlag, countFlag, messageFlag, parseCli, portFlag } from './lib/cli.js';
+import { exitOnStopSignals, runMain, serveTcp } from './lib/net.js';
+
+const NAME = 'tcp-hello-server';
+const flags = parseCli({
+  name: NAME,
+  summary:
+    'Seed 004 TCP server: accept --count connections; to each send --message and close it; then exit 0.',
+  options: {
+    bind: bindFlag(),
+    port: portFlag(60001, 'TCP port to listen on'),
+    count: countFlag(5, 'connections to serve before exiting (0 = run until stopped)'),
+    message: messageFlag('Hello World!', 'what each client is sent'),
+  },
+});
+
+exitOnStopSignals();
+runMain(NAME, async () => {
+  await serveTcp({
+    bind: flags.bind,
+    port: flags.port,
+    count: flags.count,
+    onConnection: (socket) => {
+      socket.on('error', () => socket.destroy()); // a client that resets is not our failure
+      socket.resume(); // discard anything the client sends
+      socket.end(flags.message); // conn.send(b'Hello World!'); conn.close()
+      socket.setTimeout(5000, () => socket.destroy()); // do not wait forever for the client's FIN
+    },
+  });
+});
