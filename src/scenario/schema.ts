@@ -1,0 +1,295 @@
+// The scenario format: one zod source for validation, the TypeScript types and the
+// editor's JSON Schema (schema/scenario.schema.json, written by scripts/write-schema.ts).
+// Cross-field rules (addresses inside subnets, references between names) live in rules.ts.
+import { z } from 'zod';
+
+const NAME = /^[a-z][a-z0-9_-]{0,30}$/i;
+const name = (what: string) =>
+  z
+    .string()
+    .regex(NAME, `a ${what} name starts with a letter and holds letters, digits, '-' or '_' (at most 31)`);
+
+export const HostName = name('host');
+export const NetworkName = name('network');
+export const ProgramId = name('program id');
+
+export const IPv4 = z.ipv4({ error: 'expected an IPv4 address such as 10.0.0.10' });
+export const CIDR = z.cidrv4({ error: 'expected an IPv4 subnet in CIDR form such as 10.0.0.0/24' });
+export const Port = z
+  .number({ error: 'expected a port number from 1 to 65535' })
+  .int('expected a whole port number')
+  .min(1, 'a port is at least 1')
+  .max(65535, 'a port is at most 65535');
+
+/** `ip:port` where either side may be `*` (any), as ports and addresses are often ephemeral. */
+export const AddressPattern = z
+  .string()
+  .regex(
+    /^(\*|\d{1,3}(\.\d{1,3}){3}):(\*|\d{1,5})$/,
+    "expected 'address:port' where either part may be '*', e.g. '10.0.0.10:60001' or '10.0.0.20:*'",
+  );
+
+/** Seconds as a number, or a string with a unit: '500ms', '10s', '2m'. */
+export const Duration = z.union(
+  [
+    z.number().positive('a duration is more than 0 seconds'),
+    z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, "expected a duration such as 10, '500ms', '10s' or '2m'"),
+  ],
+  { error: "expected a duration: seconds as a number, or a string such as '500ms', '10s', '2m'" },
+);
+
+export const Network = z
+  .strictObject({
+    subnet: CIDR.describe('IPv4 subnet, e.g. 10.0.0.0/24'),
+    gateway: IPv4.optional().describe(
+      'Address reserved for the bridge on the engine side (no lab host may use it); default: the last usable address',
+    ),
+    description: z.string().optional(),
+  })
+  .describe('An isolated (internal) network: nothing on it can reach beyond the lab');
+
+export const Route = z.strictObject({
+  to: CIDR.describe('Destination subnet'),
+  via: IPv4.describe('Next hop: an address of a router on one of this host\'s networks'),
+});
+
+export const Masquerade = z
+  .strictObject({
+    masquerade: z.strictObject({
+      out: NetworkName.describe('Network whose interface the translated traffic leaves by'),
+      source: CIDR.optional().describe('Only traffic from this subnet (default: any)'),
+    }),
+  })
+  .describe('Source NAT with port translation (PAT): traffic leaving by `out` takes the router\'s address there');
+
+export const PortForward = z
+  .strictObject({
+    port_forward: z.strictObject({
+      network: NetworkName.describe('Network on which the router receives the traffic'),
+      protocol: z.enum(['tcp', 'udp']).default('tcp'),
+      port: Port.describe('Port on the router\'s address on `network`'),
+      to: z
+        .string()
+        .regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, "expected 'address:port' such as '10.10.10.67:60001'")
+        .describe('Where the traffic is forwarded (DNAT)'),
+    }),
+  })
+  .describe('Destination NAT: traffic to the router\'s public port is forwarded to a host');
+
+export const NatRule = z.union([Masquerade, PortForward], {
+  error: 'a nat rule is `masquerade: { out: NETWORK }` or `port_forward: { network, protocol, port, to }`',
+});
+
+export const FileCopy = z.union([
+  z.string().describe('Path relative to the scenario file; copied to /lab/files/<name>'),
+  z.strictObject({ from: z.string(), to: z.string().regex(/^\//, 'an absolute path in the host') }),
+]);
+
+export const Host = z.strictObject({
+  role: z.enum(['host', 'router']).default('host').describe('A router forwards packets between its networks'),
+  description: z.string().optional(),
+  networks: z
+    .record(NetworkName, IPv4)
+    .refine((value) => Object.keys(value).length > 0, 'a host needs at least one network')
+    .describe('Network name -> this host\'s fixed address on it'),
+  default_route: IPv4.optional().describe('Default gateway: a router\'s address on one of this host\'s networks'),
+  routes: z.array(Route).optional(),
+  nat: z.array(NatRule).optional().describe('NAT rules (routers only)'),
+  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  image: z.string().optional(),
+  files: z.array(FileCopy).optional(),
+});
+
+const TextExpectation = z.union([
+  z.string().describe('The text contains this'),
+  z.strictObject({
+    contains: z.union([z.string(), z.array(z.string())]).optional(),
+    not_contains: z.union([z.string(), z.array(z.string())]).optional(),
+    regex: z.string().optional(),
+    lines: z.number().int().min(0).optional().describe('Exact number of non-empty lines'),
+  }),
+]);
+
+export const OutputExpectation = z.strictObject({
+  exit: z.number().int().optional().describe('Expected exit code (default for run: 0)'),
+  stdout: TextExpectation.optional(),
+  stderr: TextExpectation.optional(),
+});
+
+const programFields = {
+  id: ProgramId.optional().describe('Name to refer to this program in stop and expect steps'),
+  program: z.string().optional().describe('A .ts (bundled), .js or .py file, relative to the scenario'),
+  command: z.union([z.string(), z.array(z.string())]).optional().describe('A shell command instead of a program'),
+  args: z.array(z.union([z.string(), z.number()])).optional(),
+  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+};
+
+export const WaitFor = z.union([
+  z.string().describe('Wait until the output contains this text'),
+  z.strictObject({ output: z.string().optional(), regex: z.string().optional(), port: Port.optional(), protocol: z.enum(['tcp', 'udp']).optional() }),
+]);
+
+export const StartStep = z.strictObject({
+  start: HostName.describe('Start a program in the background on this host'),
+  ...programFields,
+  wait_for: WaitFor.optional(),
+  timeout: Duration.optional().describe('How long wait_for may take (default 10s)'),
+});
+
+export const RunStep = z.strictObject({
+  run: HostName.describe('Run a program on this host to completion'),
+  ...programFields,
+  timeout: Duration.optional().describe('Longest run time (default 30s)'),
+  expect: OutputExpectation.optional(),
+});
+
+export const ParallelStep = z.strictObject({
+  parallel: z.array(RunStep).min(1).describe('Runs that go at the same time'),
+});
+
+export const SleepStep = z.strictObject({ sleep: Duration });
+
+export const OBSERVATIONS = ['netstat', 'ss', 'ps', 'conntrack', 'ip addr', 'ip route', 'iptables'] as const;
+export const ObserveStep = z.strictObject({
+  observe: z.union([
+    HostName,
+    z.array(HostName).min(1),
+    z.strictObject({
+      hosts: z.array(HostName).min(1),
+      show: z.array(z.enum(OBSERVATIONS)).optional().describe('Default: netstat and ps'),
+      command: z.string().optional().describe('Any shell command instead of `show`'),
+    }),
+  ]),
+});
+
+export const StopStep = z.strictObject({
+  stop: ProgramId.describe('The id of a started program'),
+  signal: z.enum(['SIGTERM', 'SIGINT', 'SIGKILL', 'SIGHUP']).optional(),
+  expect: OutputExpectation.optional(),
+});
+
+export const Expectation = z.union([
+  z.strictObject({ output: OutputExpectation.extend({ of: ProgramId }) }),
+  z.strictObject({
+    connection: z.strictObject({
+      host: HostName,
+      protocol: z.enum(['tcp', 'udp']).optional(),
+      state: z.string().optional().describe('e.g. ESTABLISHED, TIME_WAIT; default: any'),
+      local: AddressPattern,
+      remote: AddressPattern,
+      absent: z.boolean().optional(),
+    }),
+  }),
+  z.strictObject({
+    listening: z.strictObject({
+      host: HostName,
+      protocol: z.enum(['tcp', 'udp']).optional(),
+      port: Port,
+      address: IPv4.optional(),
+    }),
+  }),
+  z.strictObject({
+    translation: z.strictObject({
+      router: HostName,
+      protocol: z.enum(['tcp', 'udp']).optional(),
+      src: AddressPattern.optional().describe('Original source'),
+      dst: AddressPattern.optional().describe('Original destination'),
+      src_after: AddressPattern.optional().describe('Source after NAT (masquerade)'),
+      dst_after: AddressPattern.optional().describe('Destination after NAT (port forward)'),
+    }),
+  }),
+  z.strictObject({
+    process: z.strictObject({ host: HostName, running: z.string().optional(), not_running: z.string().optional() }),
+  }),
+], { error: 'an expectation is one of: output, connection, listening, translation, process' });
+
+export const ExpectStep = z.strictObject({
+  expect: z.union([Expectation, z.array(Expectation).min(1)]),
+});
+
+export const CaptureStep = z.strictObject({
+  capture: z.strictObject({
+    host: HostName,
+    networks: z.array(NetworkName).optional().describe('Interfaces to capture, by network (default: all of the host\'s)'),
+    filter: z.string().optional().describe('tcpdump filter, e.g. "tcp port 80"'),
+  }),
+  get steps() {
+    return z.array(Step).min(1).describe('The steps during which packets are captured');
+  },
+});
+
+export const STEP_KINDS = ['start', 'run', 'parallel', 'sleep', 'observe', 'stop', 'expect', 'capture'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+export const STEP_SCHEMAS = {
+  start: StartStep,
+  run: RunStep,
+  parallel: ParallelStep,
+  sleep: SleepStep,
+  observe: ObserveStep,
+  stop: StopStep,
+  expect: ExpectStep,
+  capture: CaptureStep,
+} as const;
+
+export const Step: z.ZodType<StepValue> = z.union([
+  StartStep,
+  RunStep,
+  ParallelStep,
+  SleepStep,
+  ObserveStep,
+  StopStep,
+  ExpectStep,
+  CaptureStep,
+]);
+
+export const Scenario = z.strictObject({
+  name: name('scenario').describe('Scenario name: labels, container names and `socklab status` use it'),
+  description: z.string().optional(),
+  image: z.string().optional().describe('Default image for hosts (default: the socklab lab image)'),
+  networks: z.record(NetworkName, Network).refine((v) => Object.keys(v).length > 0, 'a scenario needs at least one network'),
+  hosts: z.record(HostName, Host).refine((v) => Object.keys(v).length > 0, 'a scenario needs at least one host'),
+  steps: z.array(Step).optional(),
+});
+
+export type StartStepValue = z.infer<typeof StartStep>;
+export type RunStepValue = z.infer<typeof RunStep>;
+export type ParallelStepValue = z.infer<typeof ParallelStep>;
+export type SleepStepValue = z.infer<typeof SleepStep>;
+export type ObserveStepValue = z.infer<typeof ObserveStep>;
+export type StopStepValue = z.infer<typeof StopStep>;
+export type ExpectStepValue = z.infer<typeof ExpectStep>;
+export type CaptureStepValue = { capture: { host: string; networks?: string[]; filter?: string }; steps: StepValue[] };
+export type StepValue =
+  | StartStepValue
+  | RunStepValue
+  | ParallelStepValue
+  | SleepStepValue
+  | ObserveStepValue
+  | StopStepValue
+  | ExpectStepValue
+  | CaptureStepValue;
+
+export type ScenarioValue = z.infer<typeof Scenario>;
+export type HostValue = z.infer<typeof Host>;
+export type NetworkValue = z.infer<typeof Network>;
+export type NatRuleValue = z.infer<typeof NatRule>;
+export type ExpectationValue = z.infer<typeof Expectation>;
+export type OutputExpectationValue = z.infer<typeof OutputExpectation>;
+export type TextExpectationValue = z.infer<typeof TextExpectation>;
+export type WaitForValue = z.infer<typeof WaitFor>;
+export type DurationValue = z.infer<typeof Duration>;
+
+/** The kind of a step: the one action key it has. */
+export function stepKind(step: object): StepKind | undefined {
+  return STEP_KINDS.find((kind) => kind in step);
+}
+
+export function durationMs(value: DurationValue | undefined, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
+  if (typeof value === 'number') return value * 1000;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+  if (!match) return fallbackMs;
+  const amount = Number(match[1]);
+  return match[2] === 'ms' ? amount : match[2] === 's' ? amount * 1000 : amount * 60_000;
+}
