@@ -1,0 +1,96 @@
+// The lab image: named by a hash of its recipe (images/lab/), built on first use, reused after.
+// Two build paths from one package list: offline (mmdebstrap + import; no registry needed)
+// and an ordinary Dockerfile build for machines that reach a registry.
+import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Runtime } from '../runtime/runtime.js';
+import { LAB_IMAGE_DIR } from '../util/paths.js';
+import { LABEL } from '../runtime/labels.js';
+
+export const LAB_IMAGE_REPO = 'socklab-lab';
+const RECIPE_FILES = ['packages.txt', 'Dockerfile', 'build-rootfs.sh'];
+
+export function recipeHash(dir = LAB_IMAGE_DIR): string {
+  const hash = createHash('sha256');
+  for (const file of RECIPE_FILES) {
+    hash.update(file).update('\0').update(readFileSync(join(dir, file))).update('\0');
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+export function labImageRef(): string {
+  return `${LAB_IMAGE_REPO}:${recipeHash()}`;
+}
+
+export type BuildMethod = 'offline' | 'dockerfile';
+
+/** Offline when this machine can run mmdebstrap (Debian, root); otherwise the Dockerfile. */
+export function chooseBuildMethod(env = process.env): BuildMethod {
+  const forced = env.SOCKLAB_IMAGE_BUILD;
+  if (forced === 'offline' || forced === 'dockerfile') return forced;
+  const canDebootstrap = existsSync('/usr/bin/mmdebstrap') || (existsSync('/etc/debian_version') && process.getuid?.() === 0);
+  return canDebootstrap ? 'offline' : 'dockerfile';
+}
+
+export interface EnsureImageResult {
+  ref: string;
+  built: boolean;
+  seconds: number;
+}
+
+/** Returns the lab image, building it when absent. `log` receives progress lines. */
+export async function ensureLabImage(
+  runtime: Runtime,
+  log: (line: string) => void,
+  options: { force?: boolean } = {},
+): Promise<EnsureImageResult> {
+  const ref = labImageRef();
+  const started = performance.now();
+  if (!options.force && (await runtime.findImage(ref))) return { ref, built: false, seconds: 0 };
+  const method = chooseBuildMethod();
+  log(`building lab image ${ref} (${method}; first use only, about a minute)`);
+  if (method === 'dockerfile') {
+    await runtime.buildImage(LAB_IMAGE_DIR, ref, (line) => log(line));
+  } else {
+    const dir = await mkdtemp(join(tmpdir(), 'socklab-image-'));
+    try {
+      const tar = join(dir, 'rootfs.tar');
+      await runScript(join(LAB_IMAGE_DIR, 'build-rootfs.sh'), [tar], log);
+      log('importing root filesystem');
+      await runtime.importImage(tar, ref, [
+        'CMD ["sleep", "infinity"]',
+        'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        `LABEL ${LABEL.helper}=lab-image`,
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  log(`lab image ${ref} ready in ${seconds.toFixed(1)} s`);
+  return { ref, built: true, seconds };
+}
+
+function runScript(script: string, args: string[], log: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail: string[] = [];
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        if (!line.trim()) continue;
+        tail = [...tail.slice(-19), line];
+        log(line);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`image build failed (exit ${code}):\n${tail.join('\n')}`)),
+    );
+  });
+}

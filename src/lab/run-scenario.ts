@@ -1,0 +1,66 @@
+// One whole lesson run: lab up, steps, verdicts, teardown. Teardown happens on success,
+// failure, exceptions and abort (Ctrl+C), unless the caller asks to keep the lab.
+import { resolve } from 'node:path';
+import type { Runtime } from '../runtime/runtime.js';
+import type { LoadedScenario } from '../scenario/load.js';
+import { Lab } from './lab.js';
+import { newRunId, planLab } from './plan.js';
+import { ProgramLibrary } from './programs.js';
+import type { ExpectationVerdict, Reporter } from './reporter.js';
+import { StepRunner } from './step-runner.js';
+
+export interface RunOptions {
+  runtime: Runtime;
+  loaded: LoadedScenario;
+  image: string;
+  reporter: Reporter;
+  signal?: AbortSignal;
+  /** Parent folder of the run's output folder (captures, report). */
+  outputRoot?: string;
+  keep?: boolean;
+  runId?: string;
+}
+
+export interface RunOutcome {
+  runId: string;
+  outputDir: string;
+  verdicts: ExpectationVerdict[];
+  /** Why the run stopped early, if it did (a step error, an engine error, an abort). */
+  error?: Error;
+  passed: boolean;
+  seconds: number;
+}
+
+export async function runScenario(options: RunOptions): Promise<RunOutcome> {
+  const started = performance.now();
+  const { runtime, loaded, reporter, signal } = options;
+  const runId = options.runId ?? newRunId();
+  const outputDir = resolve(options.outputRoot ?? '.socklab/runs', `${loaded.scenario.name}-${runId}`);
+  const plan = planLab(loaded.scenario, { runId, image: options.image, scenarioFile: resolve(loaded.file) });
+  const lab = await Lab.up(runtime, loaded, plan, options.image, { log: (message) => reporter.info(message), signal });
+  const runner = new StepRunner({ lab, programs: new ProgramLibrary(loaded.dir), reporter, signal, outputDir });
+  let error: Error | undefined;
+  try {
+    await runner.installPrograms(loaded.scenario.steps ?? []);
+    await runner.runAll(loaded.scenario.steps ?? []);
+  } catch (caught) {
+    error = caught as Error;
+  } finally {
+    runner.detach();
+    if (options.keep && !signal?.aborted) {
+      reporter.info(`lab kept up (run ${runId}); remove it with: socklab down ${loaded.scenario.name}`);
+    } else {
+      const removed = await lab.teardown();
+      reporter.info(`lab removed: ${removed.containers} container(s), ${removed.networks} network(s), ${removed.rules} host rule(s)`);
+    }
+  }
+  const verdicts = runner.verdicts;
+  return {
+    runId,
+    outputDir,
+    verdicts,
+    error,
+    passed: !error && verdicts.every((verdict) => verdict.failures.length === 0),
+    seconds: (performance.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,341 @@
+// Runs a scenario's steps in order against a lab that is up: programs in the background
+// or to completion, observations, expectations and packet captures. Expectation failures
+// are collected and the run goes on; anything that makes later steps meaningless (a program
+// that never became ready, a missing program id) stops the run with a StepError.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExecResult } from '../runtime/runtime.js';
+import {
+  durationMs,
+  stepKind,
+  type CaptureStepValue,
+  type ObserveStepValue,
+  type RunStepValue,
+  type StartStepValue,
+  type StepValue,
+  type StopStepValue,
+  type WaitForValue,
+} from '../scenario/schema.js';
+import { OBSERVATION_COMMANDS, type Observation } from '../observe/commands.js';
+import { checkExpectation, checkOutput } from './expectations.js';
+import { BackgroundProgram, runToCompletion, sleep } from './host-process.js';
+import type { Lab } from './lab.js';
+import type { ProgramLibrary } from './programs.js';
+import type { ExpectationVerdict, Reporter } from './reporter.js';
+
+const DEFAULT_WAIT_MS = 10_000;
+const DEFAULT_RUN_MS = 30_000;
+const DEFAULT_STOP_MS = 5_000;
+
+/** A step that could not be carried out; names the step and the host. */
+export class StepError extends Error {
+  override name = 'StepError';
+  constructor(
+    readonly step: string,
+    readonly host: string | undefined,
+    message: string,
+  ) {
+    super(`${step}${host ? ` on host '${host}'` : ''}: ${message}`);
+  }
+}
+
+export interface StepRunnerOptions {
+  lab: Lab;
+  programs: ProgramLibrary;
+  reporter: Reporter;
+  signal?: AbortSignal;
+  /** Folder for captures and reports of this run. */
+  outputDir: string;
+}
+
+type ProgramStep = StartStepValue | RunStepValue;
+
+export class StepRunner {
+  readonly verdicts: ExpectationVerdict[] = [];
+  private readonly background = new Map<string, BackgroundProgram>();
+  private readonly results = new Map<string, ExecResult>();
+  private autoId = 0;
+
+  constructor(private readonly options: StepRunnerOptions) {}
+
+  get failed(): ExpectationVerdict[] {
+    return this.verdicts.filter((verdict) => verdict.failures.length > 0);
+  }
+
+  /** Copies every program the steps use into the hosts that run it, before step 1. */
+  async installPrograms(steps: readonly StepValue[]): Promise<void> {
+    const perHost = new Map<string, Set<string>>();
+    const visit = (list: readonly StepValue[]) => {
+      for (const step of list) {
+        if ('parallel' in step) visit(step.parallel);
+        if ('capture' in step) visit(step.steps);
+        const host = 'start' in step ? step.start : 'run' in step ? step.run : undefined;
+        if (host && 'program' in step && step.program) {
+          if (!perHost.has(host)) perHost.set(host, new Set());
+          perHost.get(host)!.add(step.program);
+        }
+      }
+    };
+    visit(steps);
+    const { lab, programs } = this.options;
+    await Promise.all(
+      [...perHost].map(async ([host, names]) => {
+        const prepared = await Promise.all([...names].map((name) => programs.prepare(name)));
+        await lab.runtime.copyFiles(
+          lab.host(host).container,
+          prepared.map((program) => ({ path: program.pathInHost, content: program.content, mode: 0o755 })),
+        );
+      }),
+    );
+  }
+
+  async runAll(steps: readonly StepValue[], prefix = 'step '): Promise<void> {
+    for (const [index, step] of steps.entries()) {
+      this.options.signal?.throwIfAborted();
+      await this.runStep(step, `${prefix}${index + 1}`);
+    }
+  }
+
+  /** Stops following background programs' output (their processes go with the lab). */
+  detach(): void {
+    for (const program of this.background.values()) program.stopFollowing();
+  }
+
+  private async runStep(step: StepValue, label: string): Promise<void> {
+    const { reporter } = this.options;
+    switch (stepKind(step)) {
+      case 'start':
+        return this.start(step as StartStepValue, label);
+      case 'run':
+        return this.run(step as RunStepValue, label);
+      case 'parallel': {
+        const runs = (step as { parallel: RunStepValue[] }).parallel;
+        reporter.step(label, `${runs.length} runs at once: ${runs.map((run) => run.run).join(', ')}`);
+        await Promise.all(runs.map((run, index) => this.run(run, `${label}.${index + 1}`, false)));
+        return;
+      }
+      case 'sleep': {
+        const ms = durationMs((step as { sleep: number | string }).sleep, 0);
+        reporter.step(label, `sleep ${ms / 1000} s`);
+        await sleep(ms, this.options.signal);
+        return;
+      }
+      case 'observe':
+        return this.observe(step as ObserveStepValue, label);
+      case 'stop':
+        return this.stop(step as StopStepValue, label);
+      case 'expect': {
+        const { expect } = step as { expect: unknown };
+        reporter.step(label, 'check expectations');
+        for (const expectation of Array.isArray(expect) ? expect : [expect]) {
+          const { subject, failures } = await checkExpectation(this.options.lab, expectation, (id) => this.outputOf(id));
+          this.record({ step: label, subject, failures });
+        }
+        return;
+      }
+      case 'capture':
+        return this.capture(step as CaptureStepValue, label);
+      default:
+        throw new StepError(label, undefined, 'unknown step');
+    }
+  }
+
+  private record(verdict: ExpectationVerdict): void {
+    this.verdicts.push(verdict);
+    this.options.reporter.verdict(verdict);
+  }
+
+  private async argv(step: ProgramStep, label: string, host: string): Promise<string[]> {
+    const args = (step.args ?? []).map(String);
+    if (step.program) {
+      const prepared = await this.options.programs.prepare(step.program).catch((error: Error) => {
+        throw new StepError(label, host, error.message);
+      });
+      return [...prepared.interpreter, ...args];
+    }
+    if (Array.isArray(step.command)) return [...step.command, ...args];
+    return ['sh', '-c', step.command ?? 'true', 'sh', ...args];
+  }
+
+  private stepEnv(step: ProgramStep): Record<string, string> {
+    return Object.fromEntries(Object.entries(step.env ?? {}).map(([key, value]) => [key, String(value)]));
+  }
+
+  private nextId(kind: string, host: string): string {
+    this.autoId += 1;
+    return `${kind}-${host}-${this.autoId}`;
+  }
+
+  private describe(step: ProgramStep): string {
+    const what = step.program ?? (Array.isArray(step.command) ? step.command.join(' ') : step.command ?? '');
+    return [what, ...(step.args ?? []).map(String)].join(' ');
+  }
+
+  private async start(step: StartStepValue, label: string): Promise<void> {
+    const { lab, reporter } = this.options;
+    const host = step.start;
+    reporter.step(label, `start on ${host}: ${this.describe(step)}`);
+    const id = step.id ?? this.nextId('start', host);
+    const program = await BackgroundProgram.start(lab, host, id, await this.argv(step, label, host), this.stepEnv(step));
+    this.background.set(id, program);
+    program.follow((stream, line) => reporter.hostOutput(host, stream, line));
+    if (step.wait_for !== undefined) await this.waitUntilReady(program, step.wait_for, durationMs(step.timeout, DEFAULT_WAIT_MS), label);
+  }
+
+  private async waitUntilReady(program: BackgroundProgram, waitFor: WaitForValue, timeoutMs: number, label: string) {
+    const spec = typeof waitFor === 'string' ? { output: waitFor } : waitFor;
+    const deadline = Date.now() + timeoutMs;
+    const what = spec.port ? `port ${spec.port}/${spec.protocol ?? 'tcp'} to listen` : `output ${JSON.stringify(spec.output ?? spec.regex)}`;
+    for (;;) {
+      this.options.signal?.throwIfAborted();
+      if (await this.isReady(program, spec)) return;
+      const exit = await program.exitCode();
+      if (exit !== undefined) {
+        const { stdout, stderr } = await program.output();
+        throw new StepError(label, program.host, `the program exited (code ${exit}) before ${what}. Output: ${JSON.stringify((stdout + stderr).trim().slice(-400))}`);
+      }
+      if (Date.now() >= deadline) {
+        throw new StepError(label, program.host, `waited ${timeoutMs / 1000} s for ${what}, in vain. Output so far: ${JSON.stringify(program.followedStdout.trim().slice(-400))}. Raise 'timeout' or check the program.`);
+      }
+      await sleep(100, this.options.signal);
+    }
+  }
+
+  private async isReady(program: BackgroundProgram, spec: Exclude<WaitForValue, string>): Promise<boolean> {
+    if (spec.port) {
+      const flag = spec.protocol === 'udp' ? '-Hlun' : '-Hltn';
+      const result = await this.options.lab.exec(program.host, ['ss', flag, `sport = :${spec.port}`]);
+      return result.stdout.trim() !== '';
+    }
+    const text = program.followedStdout;
+    if (spec.output !== undefined && text.includes(spec.output)) return true;
+    if (spec.regex !== undefined && new RegExp(spec.regex, 'm').test(text)) return true;
+    // The live follow may lag; the file is the truth.
+    const { stdout } = await program.output();
+    return (spec.output !== undefined && stdout.includes(spec.output)) || (spec.regex !== undefined && new RegExp(spec.regex, 'm').test(stdout));
+  }
+
+  private async run(step: RunStepValue, label: string, announce = true): Promise<void> {
+    const { lab, reporter } = this.options;
+    const host = step.run;
+    if (announce) reporter.step(label, `run on ${host}: ${this.describe(step)}`);
+    const id = step.id ?? this.nextId('run', host);
+    const timeoutMs = durationMs(step.timeout, DEFAULT_RUN_MS);
+    const result = await runToCompletion(lab, host, id, await this.argv(step, label, host), {
+      env: this.stepEnv(step),
+      timeoutMs,
+      sink: (stream, line) => reporter.hostOutput(host, stream, line),
+      signal: this.options.signal,
+    });
+    this.results.set(id, result);
+    if (result.timedOut) {
+      this.record({ step: label, host, subject: `run finishes within ${timeoutMs / 1000} s`, failures: [`still running after ${timeoutMs / 1000} s; it was stopped`] });
+      return;
+    }
+    // A run is expected to succeed unless it says otherwise.
+    const failures = checkOutput(result, step.expect, 0);
+    const exit = step.expect?.exit ?? 0;
+    this.record({ step: label, host, subject: `${this.describe(step)} exits ${exit}${step.expect?.stdout ? ' with the expected output' : ''}`, failures });
+  }
+
+  private async stop(step: StopStepValue, label: string): Promise<void> {
+    const program = this.background.get(step.stop);
+    if (!program) throw new StepError(label, undefined, `no background program with id '${step.stop}'`);
+    const signal = step.signal ?? 'SIGTERM';
+    this.options.reporter.step(label, `stop '${step.stop}' on ${program.host} (${signal})`);
+    if ((await program.exitCode()) === undefined) {
+      await program.signal(signal);
+      const code = await program.waitForExit(DEFAULT_STOP_MS, this.options.signal);
+      if (code === undefined) {
+        await program.signal('SIGKILL');
+        await program.waitForExit(DEFAULT_STOP_MS, this.options.signal);
+      }
+    }
+    await sleep(150); // let the live follow print the last lines
+    program.stopFollowing();
+    const result = await program.output();
+    this.results.set(step.stop, result);
+    if (step.expect) {
+      this.record({ step: label, host: program.host, subject: `output of '${step.stop}'`, failures: checkOutput(result, step.expect) });
+    }
+  }
+
+  private async outputOf(id: string): Promise<ExecResult | undefined> {
+    const running = this.background.get(id);
+    if (running && !this.results.has(id)) return running.output();
+    return this.results.get(id);
+  }
+
+  private async observe(step: ObserveStepValue, label: string): Promise<void> {
+    const { lab, reporter } = this.options;
+    const spec =
+      typeof step.observe === 'string'
+        ? { hosts: [step.observe] }
+        : Array.isArray(step.observe)
+          ? { hosts: step.observe }
+          : step.observe;
+    const shows: { title: string; command: string }[] = spec.command
+      ? [{ title: spec.command, command: spec.command }]
+      : (spec.show ?? (['netstat', 'ps'] as Observation[])).map((name) => ({
+          title: OBSERVATION_COMMANDS[name],
+          command: OBSERVATION_COMMANDS[name],
+        }));
+    reporter.step(label, `observe ${spec.hosts.join(', ')}`);
+    for (const host of spec.hosts) {
+      const outputs = await Promise.all(shows.map((show) => lab.exec(host, ['sh', '-c', show.command])));
+      outputs.forEach((output, index) => reporter.observation(host, shows[index]!.title, output.stdout + output.stderr));
+    }
+  }
+
+  private async capture(step: CaptureStepValue, label: string): Promise<void> {
+    const { lab, reporter } = this.options;
+    const { host, networks, filter } = step.capture;
+    const planned = lab.host(host);
+    const targets = networks?.length
+      ? networks.map((network) => ({ name: `${host}-${network}`, ip: planned.ips[network]! }))
+      : [{ name: host, ip: undefined }];
+    reporter.step(label, `capture packets on ${host} (${networks?.join(', ') ?? 'all interfaces'})`);
+    const captures = await Promise.all(
+      targets.map(async (target) => {
+        const iface = target.ip
+          ? (await lab.sh(host, `ip -o -4 addr show to ${target.ip} | awk '{print $2}' | cut -d@ -f1`, 'finding the interface')).trim()
+          : 'any';
+        const file = `/lab/captures/${target.name}.pcap`;
+        const command = ['sh', '-c', `mkdir -p /lab/captures && exec tcpdump -U -n -i ${iface} -w ${file} ${filter ?? ''}`];
+        const id = this.nextId('capture', host);
+        const program = await BackgroundProgram.start(lab, host, id, command, {});
+        await this.waitForCaptureReady(program, label);
+        return { ...target, iface, file, program };
+      }),
+    );
+    try {
+      await this.runAll(step.steps, `${label}.`);
+    } finally {
+      // Stop and collect even when an inner step failed: the capture shows why.
+      await mkdir(this.options.outputDir, { recursive: true });
+      for (const capture of captures) {
+        await capture.program.signal('SIGINT');
+        await capture.program.waitForExit(DEFAULT_STOP_MS);
+        const pcap = await lab.runtime.readFile(planned.container, capture.file);
+        const local = join(this.options.outputDir, `${capture.name}.pcap`);
+        if (pcap) await writeFile(local, pcap);
+        const decoded = await lab.exec(host, ['tcpdump', '-n', '-tt', '-r', capture.file]);
+        await writeFile(join(this.options.outputDir, `${capture.name}.txt`), decoded.stdout);
+        const lines = decoded.stdout.trim().split('\n');
+        const shown = lines.length > 40 ? [...lines.slice(0, 40), `... ${lines.length - 40} more packets in ${local}`] : lines;
+        reporter.section(`capture on ${host} (${capture.iface}) -> ${local}`, shown.join('\n'));
+      }
+    }
+  }
+
+  private async waitForCaptureReady(program: BackgroundProgram, label: string): Promise<void> {
+    const deadline = Date.now() + DEFAULT_WAIT_MS;
+    while (Date.now() < deadline) {
+      const { stderr } = await program.output();
+      if (stderr.includes('listening on')) return;
+      if ((await program.exitCode()) !== undefined) throw new StepError(label, program.host, `tcpdump failed: ${stderr.trim()}`);
+      await sleep(100, this.options.signal);
+    }
+    throw new StepError(label, program.host, 'tcpdump did not start within 10 s');
+  }
+}
