@@ -1,0 +1,55 @@
+// `socklab run SCENARIO`: bring the lab up, run the steps, show and check, tear down.
+import { loadScenario } from '../../scenario/load.js';
+import { ConsoleReporter } from '../../lab/reporter.js';
+import { runScenario } from '../../lab/run-scenario.js';
+import { abortOnSignals, prepareEngine } from '../context.js';
+import { EXIT } from '../errors.js';
+import { consoleStyle } from '../style.js';
+
+export interface RunCommandOptions {
+  keep?: boolean;
+  out?: string;
+}
+
+export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
+  const loaded = await loadScenario(file);
+  const style = consoleStyle();
+  const reporter = new ConsoleReporter(Object.keys(loaded.scenario.hosts), style);
+  const interruption = abortOnSignals((signal) => reporter.info(`${signal} received: stopping and tearing the lab down`));
+  try {
+    const { runtime, image } = await prepareEngine();
+    reporter.info(`scenario ${loaded.scenario.name}: ${loaded.scenario.description ?? file}`);
+    const outcome = await runScenario({
+      runtime,
+      loaded,
+      image,
+      reporter,
+      signal: interruption.signal,
+      outputRoot: options.out,
+      keep: options.keep,
+    });
+    const failed = outcome.verdicts.filter((verdict) => verdict.failures.length > 0);
+    const signal = interruption.received();
+    if (signal) return signal === 'SIGTERM' ? 143 : EXIT.interrupted;
+    if (outcome.error) {
+      process.stderr.write(style.red(`✘ ${outcome.error.message}\n`));
+      return EXIT.failed;
+    }
+    const summary = `${outcome.verdicts.length - failed.length} passed, ${failed.length} failed (${outcome.seconds.toFixed(1)} s)`;
+    if (failed.length > 0) {
+      process.stdout.write(style.red(`✘ ${summary}\n`));
+      for (const verdict of failed) {
+        process.stdout.write(style.red(`  ${verdict.step}${verdict.host ? ` on ${verdict.host}` : ''}: ${verdict.subject}: ${verdict.failures.join('; ')}\n`));
+      }
+      return EXIT.failed;
+    }
+    process.stdout.write(style.green(`✔ ${summary}\n`));
+    return EXIT.ok;
+  } catch (error) {
+    const signal = interruption.received();
+    if (signal) return signal === 'SIGTERM' ? 143 : EXIT.interrupted;
+    throw error;
+  } finally {
+    interruption.dispose();
+  }
+}

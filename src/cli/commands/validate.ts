@@ -1,0 +1,21 @@
+// `socklab validate FILE...`: every issue of every file, without an engine.
+import { checkScenarioFile } from '../../scenario/load.js';
+import { formatIssue, type ScenarioIssue } from '../../scenario/issues.js';
+import { EXIT } from '../errors.js';
+
+export async function validateCommand(files: string[], options: { json?: boolean }): Promise<number> {
+  const results: { file: string; valid: boolean; issues: ScenarioIssue[] }[] = [];
+  for (const file of files) {
+    const result = await checkScenarioFile(file);
+    results.push({ file, valid: result.ok, issues: result.ok ? [] : result.issues });
+  }
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } else {
+    for (const result of results) {
+      if (result.valid) process.stdout.write(`${result.file}: valid\n`);
+      for (const issue of result.issues) process.stdout.write(`${formatIssue(issue)}\n`);
+    }
+  }
+  return results.every((result) => result.valid) ? EXIT.ok : EXIT.invalid;
+}
