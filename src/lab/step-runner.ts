@@ -2,8 +2,6 @@
 // or to completion, observations, expectations and packet captures. Expectation failures
 // are collected and the run goes on; anything that makes later steps meaningless (a program
 // that never became ready, a missing program id) stops the run with a StepError.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ExecResult } from '../runtime/runtime.js';
 import {
   durationMs,
@@ -19,6 +17,7 @@ import {
 import { OBSERVATION_COMMANDS, type Observation } from '../observe/commands.js';
 import { checkExpectation, checkOutput } from './expectations.js';
 import { BackgroundProgram, runToCompletion, sleep } from './host-process.js';
+import { Capture, decodedExcerpt } from './capture.js';
 import type { Lab } from './lab.js';
 import type { ProgramLibrary } from './programs.js';
 import type { ExpectationVerdict, Reporter } from './reporter.js';
@@ -290,52 +289,20 @@ export class StepRunner {
   private async capture(step: CaptureStepValue, label: string): Promise<void> {
     const { lab, reporter } = this.options;
     const { host, networks, filter } = step.capture;
-    const planned = lab.host(host);
-    const targets = networks?.length
-      ? networks.map((network) => ({ name: `${host}-${network}`, ip: planned.ips[network]! }))
-      : [{ name: host, ip: undefined }];
     reporter.step(label, `capture packets on ${host} (${networks?.join(', ') ?? 'all interfaces'})`);
-    const captures = await Promise.all(
-      targets.map(async (target) => {
-        const iface = target.ip
-          ? (await lab.sh(host, `ip -o -4 addr show to ${target.ip} | awk '{print $2}' | cut -d@ -f1`, 'finding the interface')).trim()
-          : 'any';
-        const file = `/lab/captures/${target.name}.pcap`;
-        const command = ['sh', '-c', `mkdir -p /lab/captures && exec tcpdump -U -n -i ${iface} -w ${file} ${filter ?? ''}`];
-        const id = this.nextId('capture', host);
-        const program = await BackgroundProgram.start(lab, host, id, command, {});
-        await this.waitForCaptureReady(program, label);
-        return { ...target, iface, file, program };
-      }),
+    this.autoId += 1;
+    const capture = await Capture.start(lab, host, { networks, filter, idPrefix: `capture-${host}-${this.autoId}`, signal: this.options.signal }).catch(
+      (error: Error) => {
+        throw new StepError(label, host, error.message);
+      },
     );
     try {
       await this.runAll(step.steps, `${label}.`);
     } finally {
       // Stop and collect even when an inner step failed: the capture shows why.
-      await mkdir(this.options.outputDir, { recursive: true });
-      for (const capture of captures) {
-        await capture.program.signal('SIGINT');
-        await capture.program.waitForExit(DEFAULT_STOP_MS);
-        const pcap = await lab.runtime.readFile(planned.container, capture.file);
-        const local = join(this.options.outputDir, `${capture.name}.pcap`);
-        if (pcap) await writeFile(local, pcap);
-        const decoded = await lab.exec(host, ['tcpdump', '-n', '-tt', '-r', capture.file]);
-        await writeFile(join(this.options.outputDir, `${capture.name}.txt`), decoded.stdout);
-        const lines = decoded.stdout.trim().split('\n');
-        const shown = lines.length > 40 ? [...lines.slice(0, 40), `... ${lines.length - 40} more packets in ${local}`] : lines;
-        reporter.section(`capture on ${host} (${capture.iface}) -> ${local}`, shown.join('\n'));
+      for (const result of await capture.stop(this.options.outputDir)) {
+        reporter.section(`capture on ${host} (${result.iface}) -> ${result.pcapPath}`, decodedExcerpt(result));
       }
     }
-  }
-
-  private async waitForCaptureReady(program: BackgroundProgram, label: string): Promise<void> {
-    const deadline = Date.now() + DEFAULT_WAIT_MS;
-    while (Date.now() < deadline) {
-      const { stderr } = await program.output();
-      if (stderr.includes('listening on')) return;
-      if ((await program.exitCode()) !== undefined) throw new StepError(label, program.host, `tcpdump failed: ${stderr.trim()}`);
-      await sleep(100, this.options.signal);
-    }
-    throw new StepError(label, program.host, 'tcpdump did not start within 10 s');
   }
 }
