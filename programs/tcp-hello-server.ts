@@ -17,6 +17,7 @@ const flags = parseCli({
     port: portFlag(60001, 'TCP port to listen on'),
     count: countFlag(5, 'connections to serve before exiting (0 = run until stopped)'),
     message: messageFlag('Hello World!', 'what each client is sent'),
+    hold: countFlag(0, 'milliseconds to keep each connection open after sending, so a lesson can watch it in netstat and conntrack'),
   },
 });
 
@@ -29,8 +30,12 @@ runMain(NAME, async () => {
     onConnection: (socket) => {
       socket.on('error', () => socket.destroy()); // a client that resets is not our failure
       socket.resume(); // discard anything the client sends
-      socket.end(flags.message); // conn.send(b'Hello World!'); conn.close()
-      socket.setTimeout(5000, () => socket.destroy()); // do not wait forever for the client's FIN
+      // conn.send(b'Hello World!'); conn.close() -- after --hold ms, if asked.
+      socket.write(flags.message);
+      setTimeout(() => {
+        socket.end();
+        socket.setTimeout(5000, () => socket.destroy()); // do not wait forever for the client's FIN
+      }, flags.hold);
     },
   });
 });

@@ -15,9 +15,11 @@ export interface CaptureTarget {
 export interface CaptureResult {
   name: string;
   iface: string;
+  /** Which interface is on which network (eth0 = internet 203.0.113.1, ...), to read `any` captures. */
+  legend: string;
   pcapPath: string;
   textPath: string;
-  /** `tcpdump -n -tt -r` of the capture: one line per packet. */
+  /** `tcpdump -n -ttttt -r` of the capture: one line per packet. */
   decoded: string;
 }
 
@@ -37,6 +39,7 @@ export class Capture {
     private readonly lab: Lab,
     readonly host: string,
     private readonly running: { target: CaptureTarget; file: string; program: BackgroundProgram }[],
+    private readonly legend: string,
   ) {}
 
   /**
@@ -56,13 +59,16 @@ export class Capture {
     const running = await Promise.all(
       targets.map(async (target, index) => {
         const file = `/lab/captures/${target.name}.pcap`;
-        const command = ['sh', '-c', `mkdir -p /lab/captures && exec tcpdump -U -n -i ${target.iface} -w ${file} ${options.filter ?? ''}`];
+        const command = ['sh', '-c', `mkdir -p /lab/captures && exec tcpdump --immediate-mode -U -n -i ${target.iface} -w ${file} ${options.filter ?? ''}`];
         const program = await BackgroundProgram.start(lab, host, `${options.idPrefix}-${index}`, command, {});
         await waitUntilListening(program, options.signal);
         return { target, file, program };
       }),
     );
-    return new Capture(lab, host, running);
+    const networks = Object.entries(lab.host(host).ips);
+    const ifaces = await Promise.all(networks.map(([network]) => interfaceOn(lab, host, network)));
+    const legend = networks.map(([network, ip], index) => `${ifaces[index]} = ${network} ${ip}`).join(', ');
+    return new Capture(lab, host, running, legend);
   }
 
   /** Stops tcpdump, copies each pcap to `outputDir` and writes its decoded text beside it. */
@@ -76,9 +82,11 @@ export class Capture {
       const pcapPath = join(outputDir, `${target.name}.pcap`);
       const textPath = join(outputDir, `${target.name}.txt`);
       if (pcap) await writeFile(pcapPath, pcap);
-      const decoded = (await this.lab.exec(this.host, ['tcpdump', '-n', '-tt', '-r', file])).stdout;
+      // -ttttt: time since the first packet, easier to read than wall-clock stamps.
+      const raw = (await this.lab.exec(this.host, ['tcpdump', '-n', '-ttttt', '-r', file])).stdout;
+      const decoded = raw.split('\n').map((line) => line.trimStart()).join('\n');
       await writeFile(textPath, decoded);
-      results.push({ name: target.name, iface: target.iface, pcapPath, textPath, decoded });
+      results.push({ name: target.name, iface: target.iface, legend: this.legend, pcapPath, textPath, decoded });
     }
     return results;
   }

@@ -9,6 +9,7 @@ import { parsePs } from '../observe/ps.js';
 import { endpointText, matchesPattern } from '../observe/endpoint.js';
 import { PARSEABLE } from '../observe/commands.js';
 import type { Lab } from './lab.js';
+import type { ObservationLog } from '../observe/observation-log.js';
 
 const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const excerpt = (text: string) => {
@@ -62,8 +63,10 @@ function describeFlows(flows: ConntrackFlow[]): string {
     .join('; ');
 }
 
-async function sockets(lab: Lab, host: string): Promise<SocketRecord[]> {
-  return parseNetstat((await lab.exec(host, ['sh', '-c', PARSEABLE.sockets])).stdout);
+async function sockets(lab: Lab, host: string, log?: ObservationLog): Promise<SocketRecord[]> {
+  const records = parseNetstat((await lab.exec(host, ['sh', '-c', PARSEABLE.sockets])).stdout);
+  log?.addSockets(host, records);
+  return records;
 }
 
 /** Expectations on live state. `outputs` holds the results of programs by id. */
@@ -71,6 +74,7 @@ export async function checkExpectation(
   lab: Lab,
   expectation: ExpectationValue,
   outputs: (id: string) => Promise<ExecResult | undefined>,
+  log?: ObservationLog,
 ): Promise<{ subject: string; failures: string[] }> {
   if ('output' in expectation) {
     const { of, ...rest } = expectation.output;
@@ -80,7 +84,7 @@ export async function checkExpectation(
   }
   if ('connection' in expectation) {
     const want = expectation.connection;
-    const found = (await sockets(lab, want.host)).filter(
+    const found = (await sockets(lab, want.host, log)).filter(
       (s) =>
         (!want.protocol || s.protocol === want.protocol) &&
         (!want.state || s.state === want.state) &&
@@ -93,13 +97,13 @@ export async function checkExpectation(
       return { subject: `${subject} absent`, failures: found.length ? [`found ${describeSockets(found)}`] : [] };
     }
     if (found.length > 0) return { subject, failures: [] };
-    const all = await sockets(lab, want.host);
+    const all = await sockets(lab, want.host, log);
     return { subject, failures: [`no such connection; ${want.host} has ${describeSockets(all.filter((s) => s.state !== 'LISTEN'))}`] };
   }
   if ('listening' in expectation) {
     const want = expectation.listening;
     const protocol = want.protocol ?? 'tcp';
-    const all = await sockets(lab, want.host);
+    const all = await sockets(lab, want.host, log);
     const found = all.filter(
       (s) =>
         s.protocol === protocol &&
@@ -114,6 +118,7 @@ export async function checkExpectation(
   if ('translation' in expectation) {
     const want = expectation.translation;
     const flows = parseConntrack((await lab.exec(want.router, ['sh', '-c', PARSEABLE.conntrack])).stdout);
+    log?.addFlows(want.router, flows);
     const found = flows.filter(
       (f) =>
         (!want.protocol || f.protocol === want.protocol) &&

@@ -67,7 +67,7 @@ export class BackgroundProgram {
     const tail = (stream: 'stdout' | 'stderr', file: string) => {
       const splitter = new LineSplitter((line) => sink(stream, line));
       this.lab
-        .exec(this.host, ['tail', '-n', '+1', '-F', file], {
+        .exec(this.host, ['tail', '-s', '0.1', '-n', '+1', '-F', file], {
           signal,
           onStdout: (chunk) => {
             if (stream === 'stdout') this.stdoutSeen += chunk.toString();

@@ -1,6 +1,8 @@
 // One whole lesson run: lab up, steps, verdicts, teardown. Teardown happens on success,
 // failure, exceptions and abort (Ctrl+C), unless the caller asks to keep the lab.
-import { resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { formatPicture, whoSeesWhat, type ConnectionPicture } from '../observe/who-sees-what.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { Lab } from './lab.js';
@@ -29,6 +31,24 @@ export interface RunOutcome {
   error?: Error;
   passed: boolean;
   seconds: number;
+  /** Each NAT-translated connection, hop by hop (empty when the lab has no NAT). */
+  whoSeesWhat: ConnectionPicture[];
+}
+
+const hasNat = (loaded: LoadedScenario) => Object.values(loaded.scenario.hosts).some((host) => (host.nat ?? []).length > 0);
+
+/** Prints, for each translated connection, what every hop sees of it. */
+async function explainTranslations(runner: StepRunner, reporter: Reporter): Promise<ConnectionPicture[]> {
+  await runner.snapshotAll();
+  const pictures = whoSeesWhat(runner.observations);
+  for (const picture of pictures) reporter.section('who sees what', formatPicture(picture));
+  return pictures;
+}
+
+/** report.json in the run's folder: the verdicts and pictures, for tools and for later. */
+async function writeReport(outputDir: string, report: object): Promise<void> {
+  await mkdir(outputDir, { recursive: true });
+  await writeFile(join(outputDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
 }
 
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
@@ -40,6 +60,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const lab = await Lab.up(runtime, loaded, plan, options.image, { log: (message) => reporter.info(message), signal });
   const runner = new StepRunner({ lab, programs: new ProgramLibrary(loaded.dir), reporter, signal, outputDir });
   let error: Error | undefined;
+  let pictures: ConnectionPicture[] = [];
   try {
     await runner.installPrograms(loaded.scenario.steps ?? []);
     await runner.runAll(loaded.scenario.steps ?? []);
@@ -47,6 +68,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     error = caught as Error;
   } finally {
     runner.detach();
+    if (hasNat(loaded) && !signal?.aborted) {
+      pictures = await explainTranslations(runner, reporter).catch(() => []);
+    }
     if (options.keep && !signal?.aborted) {
       reporter.info(`lab kept up (run ${runId}); remove it with: socklab down ${loaded.scenario.name}`);
     } else {
@@ -55,12 +79,14 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     }
   }
   const verdicts = runner.verdicts;
+  await writeReport(outputDir, { scenario: loaded.scenario.name, runId, verdicts, error: error?.message, whoSeesWhat: pictures });
   return {
     runId,
     outputDir,
     verdicts,
     error,
     passed: !error && verdicts.every((verdict) => verdict.failures.length === 0),
+    whoSeesWhat: pictures,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -12,9 +12,13 @@ import {
   type StartStepValue,
   type StepValue,
   type StopStepValue,
+  type WaitStepValue,
   type WaitForValue,
 } from '../scenario/schema.js';
-import { OBSERVATION_COMMANDS, type Observation } from '../observe/commands.js';
+import { OBSERVATION_COMMANDS, PARSEABLE, type Observation } from '../observe/commands.js';
+import { ObservationLog } from '../observe/observation-log.js';
+import { parseNetstat } from '../observe/netstat.js';
+import { parseConntrack } from '../observe/conntrack.js';
 import { checkExpectation, checkOutput } from './expectations.js';
 import { BackgroundProgram, runToCompletion, sleep } from './host-process.js';
 import { Capture, decodedExcerpt } from './capture.js';
@@ -51,6 +55,8 @@ type ProgramStep = StartStepValue | RunStepValue;
 
 export class StepRunner {
   readonly verdicts: ExpectationVerdict[] = [];
+  /** Sockets and NAT flows seen during the run, for the who-sees-what picture. */
+  readonly observations = new ObservationLog();
   private readonly background = new Map<string, BackgroundProgram>();
   private readonly results = new Map<string, ExecResult>();
   private autoId = 0;
@@ -123,11 +129,13 @@ export class StepRunner {
         return this.observe(step as ObserveStepValue, label);
       case 'stop':
         return this.stop(step as StopStepValue, label);
+      case 'wait':
+        return this.wait(step as WaitStepValue, label);
       case 'expect': {
         const { expect } = step as { expect: unknown };
         reporter.step(label, 'check expectations');
         for (const expectation of Array.isArray(expect) ? expect : [expect]) {
-          const { subject, failures } = await checkExpectation(this.options.lab, expectation, (id) => this.outputOf(id));
+          const { subject, failures } = await checkExpectation(this.options.lab, expectation, (id) => this.outputOf(id), this.observations);
           this.record({ step: label, subject, failures });
         }
         return;
@@ -259,6 +267,21 @@ export class StepRunner {
     }
   }
 
+  private async wait(step: WaitStepValue, label: string): Promise<void> {
+    const program = this.background.get(step.wait);
+    if (!program) throw new StepError(label, undefined, `no background program with id '${step.wait}'`);
+    const timeoutMs = durationMs(step.timeout, DEFAULT_RUN_MS);
+    this.options.reporter.step(label, `wait for '${step.wait}' on ${program.host} to exit`);
+    const code = await program.waitForExit(timeoutMs, this.options.signal);
+    await sleep(150); // let the live follow print the last lines
+    program.stopFollowing();
+    const result = await program.output();
+    this.results.set(step.wait, result);
+    const exit = step.expect?.exit ?? 0;
+    const failures = code === undefined ? [`still running after ${timeoutMs / 1000} s`] : checkOutput(result, step.expect, 0);
+    this.record({ step: label, host: program.host, subject: `'${step.wait}' exits ${exit}`, failures });
+  }
+
   private async outputOf(id: string): Promise<ExecResult | undefined> {
     const running = this.background.get(id);
     if (running && !this.results.has(id)) return running.output();
@@ -282,8 +305,31 @@ export class StepRunner {
     reporter.step(label, `observe ${spec.hosts.join(', ')}`);
     for (const host of spec.hosts) {
       const outputs = await Promise.all(shows.map((show) => lab.exec(host, ['sh', '-c', show.command])));
-      outputs.forEach((output, index) => reporter.observation(host, shows[index]!.title, output.stdout + output.stderr));
+      outputs.forEach((output, index) => {
+        const show = shows[index]!;
+        reporter.observation(host, show.title, output.stdout + output.stderr);
+        if (show.command === OBSERVATION_COMMANDS.netstat) this.observations.addSockets(host, parseNetstat(output.stdout));
+        if (show.command === OBSERVATION_COMMANDS.conntrack) this.observations.addFlows(host, parseConntrack(output.stdout));
+      });
     }
+  }
+
+  /**
+   * One last look before teardown: conntrack on routers and sockets on every host, so the
+   * who-sees-what picture has the newest state even when no step observed it.
+   */
+  async snapshotAll(): Promise<void> {
+    const { lab } = this.options;
+    await Promise.all(
+      lab.plan.hosts.map(async (host) => {
+        const sockets = await lab.exec(host.name, ['sh', '-c', PARSEABLE.sockets]);
+        this.observations.addSockets(host.name, parseNetstat(sockets.stdout));
+        if (host.role === 'router') {
+          const flows = await lab.exec(host.name, ['sh', '-c', PARSEABLE.conntrack]);
+          this.observations.addFlows(host.name, parseConntrack(flows.stdout));
+        }
+      }),
+    );
   }
 
   private async capture(step: CaptureStepValue, label: string): Promise<void> {
@@ -301,7 +347,7 @@ export class StepRunner {
     } finally {
       // Stop and collect even when an inner step failed: the capture shows why.
       for (const result of await capture.stop(this.options.outputDir)) {
-        reporter.section(`capture on ${host} (${result.iface}) -> ${result.pcapPath}`, decodedExcerpt(result));
+        reporter.section(`capture on ${host} (${result.iface}; ${result.legend}) -> ${result.pcapPath}`, decodedExcerpt(result));
       }
     }
   }
