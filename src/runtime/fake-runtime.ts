@@ -1,0 +1,153 @@
+// An in-memory runtime for fast tests of orchestration logic (bring-up order, teardown on
+// failure, label-based cleanup). It never stands in for the engine in e2e tests.
+import type {
+  ContainerInfo,
+  ContainerSpec,
+  EngineInfo,
+  ExecResult,
+  FileToCopy,
+  HelperRunOptions,
+  ImageInfo,
+  NetworkInfo,
+  NetworkSpec,
+  Runtime,
+} from './runtime.js';
+
+type Method = keyof Runtime;
+
+export interface FakeRuntimeOptions {
+  /** Throw from `method` when its first argument (a name) matches. */
+  failOn?: { method: Method; name?: string; error?: Error }[];
+  /** Networks that already exist on the "engine" (not socklab's). */
+  existingNetworks?: NetworkInfo[];
+  images?: string[];
+  /** Answers for exec, by container and command. */
+  execAnswer?: (container: string, command: string[]) => ExecResult | undefined;
+}
+
+export class FakeRuntime implements Runtime {
+  readonly calls: { method: Method; args: unknown[] }[] = [];
+  readonly networks = new Map<string, NetworkSpec | NetworkInfo>();
+  readonly containers = new Map<string, ContainerSpec & { running: boolean }>();
+  readonly files = new Map<string, Buffer>();
+  readonly hostRules = new Set<string>();
+  private readonly images: Set<string>;
+
+  constructor(private readonly options: FakeRuntimeOptions = {}) {
+    for (const network of options.existingNetworks ?? []) this.networks.set(network.name, network);
+    this.images = new Set(options.images ?? []);
+  }
+
+  private call(method: Method, ...args: unknown[]): void {
+    this.calls.push({ method, args });
+    const failure = this.options.failOn?.find((f) => f.method === method && (f.name === undefined || f.name === args[0]));
+    if (failure) throw failure.error ?? new Error(`fake ${method} failure for ${String(args[0])}`);
+  }
+
+  async engineInfo(): Promise<EngineInfo> {
+    this.call('engineInfo');
+    return { version: 'fake', apiVersion: '1.41', os: 'linux/fake' };
+  }
+  async findImage(ref: string): Promise<ImageInfo | undefined> {
+    this.call('findImage', ref);
+    return this.images.has(ref) ? { ref, sizeBytes: 1 } : undefined;
+  }
+  async listImages(repository: string): Promise<ImageInfo[]> {
+    this.call('listImages', repository);
+    return [...this.images].filter((ref) => ref.startsWith(`${repository}:`)).map((ref) => ({ ref, sizeBytes: 1 }));
+  }
+  async importImage(tarPath: string, ref: string): Promise<void> {
+    this.call('importImage', tarPath, ref);
+    this.images.add(ref);
+  }
+  async buildImage(_contextDir: string, ref: string): Promise<void> {
+    this.call('buildImage', ref);
+    this.images.add(ref);
+  }
+  async removeImage(ref: string): Promise<void> {
+    this.call('removeImage', ref);
+    this.images.delete(ref);
+  }
+  async listNetworks(): Promise<NetworkInfo[]> {
+    this.call('listNetworks');
+    return [...this.networks.values()].map((network) =>
+      'subnet' in network
+        ? { name: network.name, id: network.name, subnets: [network.subnet], bridgeName: network.bridgeName, labels: network.labels }
+        : network,
+    );
+  }
+  async createNetwork(spec: NetworkSpec): Promise<void> {
+    this.call('createNetwork', spec.name);
+    this.networks.set(spec.name, spec);
+  }
+  async removeNetwork(name: string): Promise<void> {
+    this.call('removeNetwork', name);
+    const inUse = [...this.containers.values()].some((c) => c.networks.some((n) => n.network === name));
+    if (inUse) throw new Error(`network ${name} has active endpoints`);
+    this.networks.delete(name);
+  }
+  async createContainer(spec: ContainerSpec): Promise<void> {
+    this.call('createContainer', spec.name);
+    this.containers.set(spec.name, { ...spec, running: false });
+  }
+  async startContainer(name: string): Promise<void> {
+    this.call('startContainer', name);
+    const container = this.containers.get(name);
+    if (!container) throw new Error(`no container ${name}`);
+    container.running = true;
+  }
+  async removeContainer(name: string): Promise<void> {
+    this.call('removeContainer', name);
+    this.containers.delete(name);
+  }
+  async listContainers(filter: Record<string, string> | string[]): Promise<ContainerInfo[]> {
+    this.call('listContainers', filter);
+    const matches = (labels: Record<string, string>) =>
+      Array.isArray(filter)
+        ? filter.every((key) => key in labels)
+        : Object.entries(filter).every(([key, value]) => labels[key] === value);
+    return [...this.containers.values()]
+      .filter((container) => matches(container.labels))
+      .map((container) => ({
+        name: container.name,
+        id: container.name,
+        state: container.running ? 'running' : 'created',
+        image: container.image,
+        labels: container.labels,
+        ips: Object.fromEntries(container.networks.map((n) => [n.network, n.ip])),
+      }));
+  }
+  async copyFiles(container: string, files: FileToCopy[]): Promise<void> {
+    this.call('copyFiles', container);
+    for (const file of files) this.files.set(`${container}:${file.path}`, file.content);
+  }
+  async readFile(container: string, path: string): Promise<Buffer | undefined> {
+    this.call('readFile', container, path);
+    return this.files.get(`${container}:${path}`);
+  }
+  async exec(container: string, command: string[]): Promise<ExecResult> {
+    this.call('exec', container, command);
+    if (!this.containers.get(container)?.running) throw new Error(`container ${container} is not running`);
+    return this.options.execAnswer?.(container, command) ?? { exitCode: 0, stdout: '', stderr: '' };
+  }
+  async execDetached(container: string, command: string[]): Promise<void> {
+    this.call('execDetached', container, command);
+  }
+  async execInteractive(container: string, command: string[]): Promise<number> {
+    this.call('execInteractive', container, command);
+    return 0;
+  }
+  /** Understands the two host-rule scripts of lab/host-rules.ts: insert and delete by prefix. */
+  async runHelper(options: HelperRunOptions): Promise<ExecResult> {
+    this.call('runHelper', options.command.join(' '));
+    const script = options.command[2] ?? '';
+    for (const match of script.matchAll(/iptables -I (DOCKER-USER -i (\S+) -o \S+ -j ACCEPT)/g)) this.hostRules.add(match[2]!);
+    const prefix = /grep -e '-i ([^']+)'/.exec(script)?.[1];
+    if (prefix && script.includes('iptables -D')) {
+      const removed = [...this.hostRules].filter((bridge) => bridge.startsWith(prefix));
+      for (const bridge of removed) this.hostRules.delete(bridge);
+      return { exitCode: 0, stdout: `${removed.length}\n`, stderr: '' };
+    }
+    return { exitCode: 0, stdout: '', stderr: '' };
+  }
+}

@@ -1,0 +1,118 @@
+// Orchestration logic against the in-memory runtime: bring-up order, and that a failed or
+// interrupted bring-up removes everything it made (the e2e tests prove it on the engine).
+import { describe, expect, it } from 'vitest';
+import { FakeRuntime } from '../../src/runtime/fake-runtime.js';
+import { checkScenarioText, type LoadedScenario } from '../../src/scenario/load.js';
+import { ScenarioError } from '../../src/scenario/issues.js';
+import { Lab, teardownRun } from '../../src/lab/lab.js';
+import { planLab } from '../../src/lab/plan.js';
+import { LABEL } from '../../src/runtime/labels.js';
+
+const IMAGE = 'socklab-lab:test';
+const SCENARIO = `
+name: unit-nat
+networks:
+  lan: { subnet: 192.168.0.0/24 }
+  wan: { subnet: 203.0.113.0/24 }
+hosts:
+  client: { networks: { lan: 192.168.0.10 }, default_route: 192.168.0.1 }
+  router: { role: router, networks: { lan: 192.168.0.1, wan: 203.0.113.1 }, nat: [{ masquerade: { out: wan } }] }
+  server: { networks: { wan: 203.0.113.80 } }
+`;
+
+function load(text = SCENARIO): LoadedScenario {
+  const result = checkScenarioText('/lessons/unit.yaml', Buffer.from(text));
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.loaded;
+}
+
+const plan = (loaded: LoadedScenario) => planLab(loaded.scenario, { runId: 'abc123', image: IMAGE });
+const nothingLeft = (runtime: FakeRuntime) => {
+  expect([...runtime.containers.keys()]).toEqual([]);
+  expect([...runtime.networks.values()].filter((n) => LABEL.run in n.labels)).toEqual([]);
+  expect([...runtime.hostRules]).toEqual([]);
+};
+
+describe('Lab.up', () => {
+  it('creates networks, host rules for routed bridges, containers; starts and configures every host', async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const loaded = load();
+    const lab = await Lab.up(runtime, loaded, plan(loaded), IMAGE, { log: () => undefined });
+    expect(runtime.networks.size).toBe(2);
+    expect([...runtime.hostRules].sort()).toEqual(['sl-abc123-lan', 'sl-abc123-wan']);
+    expect([...runtime.containers.values()].every((c) => c.running)).toBe(true);
+    const order = runtime.calls.map((call) => call.method);
+    expect(order.indexOf('createNetwork')).toBeLessThan(order.indexOf('createContainer'));
+    expect(order.lastIndexOf('createContainer')).toBeLessThan(order.indexOf('startContainer'));
+    const setup = runtime.calls.filter((call) => call.method === 'exec').map((call) => call.args.join(' '));
+    expect(setup.some((line) => line.includes('ip route replace default via 192.168.0.1'))).toBe(true);
+    expect(setup.some((line) => line.includes('-j MASQUERADE'))).toBe(true);
+
+    const removed = await lab.teardown();
+    expect(removed).toEqual({ containers: 3, networks: 2, rules: 2 });
+    nothingLeft(runtime);
+  });
+
+  it('removes everything it made when a container fails to start', async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE], failOn: [{ method: 'startContainer', name: 'sl-unit-nat-server-abc123' }] });
+    const loaded = load();
+    await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, { log: () => undefined })).rejects.toThrow(/fake startContainer failure/);
+    nothingLeft(runtime);
+  });
+
+  it('removes everything it made when host setup fails', async () => {
+    const runtime = new FakeRuntime({
+      images: [IMAGE],
+      execAnswer: (container) => (container.includes('-router-') ? { exitCode: 2, stdout: '', stderr: 'iptables: Permission denied' } : undefined),
+    });
+    const loaded = load();
+    await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, { log: () => undefined })).rejects.toThrow(
+      /network setup \(routes, NAT\) failed on host 'router' \(exit 2\): iptables: Permission denied/,
+    );
+    nothingLeft(runtime);
+  });
+
+  it('stops and removes everything when aborted during bring-up', async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const controller = new AbortController();
+    const loaded = load();
+    const original = runtime.createContainer.bind(runtime);
+    runtime.createContainer = async (spec) => {
+      await original(spec);
+      controller.abort(new Error('interrupted by SIGINT'));
+    };
+    await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, { log: () => undefined, signal: controller.signal })).rejects.toThrow(/SIGINT/);
+    expect(runtime.calls.some((call) => call.method === 'startContainer')).toBe(false);
+    nothingLeft(runtime);
+  });
+
+  it('reports a subnet held by an existing engine network before creating anything', async () => {
+    const runtime = new FakeRuntime({
+      images: [IMAGE],
+      existingNetworks: [{ name: 'office-net', id: 'x', subnets: ['192.168.0.0/16'], labels: {} }],
+    });
+    const loaded = load();
+    const error = await Lab.up(runtime, loaded, plan(loaded), IMAGE, { log: () => undefined }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ScenarioError);
+    const [issue] = (error as ScenarioError).issues;
+    expect(issue).toMatchObject({ line: 4, column: 18, path: 'networks.lan.subnet', layer: 'engine' });
+    expect(issue!.message).toContain("overlaps the engine's network 'office-net' (192.168.0.0/16)");
+    expect(runtime.calls.some((call) => call.method.startsWith('create'))).toBe(false);
+  });
+});
+
+describe('teardownRun', () => {
+  it('removes only the given run, and everything socklab owns without a run id', async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const loaded = load();
+    await Lab.up(runtime, loaded, planLab(loaded.scenario, { runId: 'aaaaaa', image: IMAGE }), IMAGE, { log: () => undefined });
+    const other = load(SCENARIO.replace(/192\.168\.0/g, '192.168.1').replace(/203\.0\.113/g, '198.51.100'));
+    await Lab.up(runtime, other, planLab(other.scenario, { runId: 'bbbbbb', image: IMAGE }), IMAGE, { log: () => undefined });
+    expect(runtime.containers.size).toBe(6);
+    await teardownRun(runtime, IMAGE, 'aaaaaa');
+    expect([...runtime.containers.keys()].every((name) => name.endsWith('-bbbbbb'))).toBe(true);
+    expect([...runtime.hostRules].every((bridge) => bridge.startsWith('sl-bbbbbb-'))).toBe(true);
+    await teardownRun(runtime, IMAGE);
+    nothingLeft(runtime);
+  });
+});

@@ -1,0 +1,93 @@
+// Lab planning: names, bridges, labels and per-host setup, without an engine.
+import { describe, expect, it } from 'vitest';
+import { checkScenarioText } from '../../src/scenario/load.js';
+import { bridgeNames, hostSetupScript, planLab } from '../../src/lab/plan.js';
+import { LABEL } from '../../src/runtime/labels.js';
+
+const load = (text: string) => {
+  const result = checkScenarioText('/x/plan.yaml', Buffer.from(text));
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.loaded.scenario;
+};
+
+const NAT = load(`
+name: plan
+networks:
+  lan: { subnet: 192.168.0.0/24 }
+  internet: { subnet: 203.0.113.0/24 }
+  dmz: { subnet: 10.10.10.0/24, gateway: 10.10.10.200 }
+hosts:
+  client: { networks: { lan: 192.168.0.10 }, default_route: 192.168.0.1 }
+  routerA: { role: router, networks: { lan: 192.168.0.1, internet: 203.0.113.1 }, nat: [{ masquerade: { out: internet } }] }
+  routerB:
+    role: router
+    networks: { internet: 203.0.113.3, dmz: 10.10.10.1 }
+    nat: [{ port_forward: { network: internet, protocol: tcp, port: 80, to: "10.10.10.67:60001" } }]
+    routes: [{ to: 192.168.0.0/24, via: 203.0.113.1 }]
+  server: { networks: { dmz: 10.10.10.67 }, default_route: 10.10.10.1, env: { GREETING: hi, PORT: 1 } }
+`);
+
+describe('bridgeNames', () => {
+  it('keeps within the 15-character interface limit and stays unique', () => {
+    const names = bridgeNames('abc123', ['lan', 'internet', 'internet2', 'dmz']);
+    expect([...names.values()]).toEqual(['sl-abc123-lan', 'sl-abc123-n1', 'sl-abc123-n2', 'sl-abc123-dmz']);
+    for (const name of names.values()) expect(name.length).toBeLessThanOrEqual(15);
+  });
+});
+
+describe('planLab', () => {
+  const plan = planLab(NAT, { runId: 'abc123', image: 'socklab-lab:x', scenarioFile: '/x/plan.yaml' });
+
+  it('labels every network and container with run, scenario and their own name', () => {
+    for (const network of plan.networks) {
+      expect(network.spec.labels).toMatchObject({ [LABEL.run]: 'abc123', [LABEL.scenario]: 'plan', [LABEL.network]: network.name });
+      expect(network.spec.bridgeName.startsWith('sl-abc123-')).toBe(true);
+    }
+    for (const host of plan.hosts) {
+      expect(host.spec.labels).toMatchObject({ [LABEL.run]: 'abc123', [LABEL.scenario]: 'plan', [LABEL.host]: host.name, [LABEL.role]: host.role });
+      expect(host.spec.hostname).toBe(host.name);
+      expect(host.spec.capAdd).toEqual(['NET_ADMIN']);
+    }
+  });
+
+  it('reserves the last usable address (or the given gateway) for each bridge', () => {
+    expect(plan.networks.map((n) => n.spec.gateway)).toEqual(['192.168.0.254', '203.0.113.254', '10.10.10.200']);
+  });
+
+  it('turns forwarding on for routers only and allows routed traffic on every bridge', () => {
+    const routerA = plan.hosts.find((h) => h.name === 'routerA')!;
+    const client = plan.hosts.find((h) => h.name === 'client')!;
+    expect(routerA.spec.sysctls).toEqual({ 'net.ipv4.ip_forward': '1' });
+    expect(client.spec.sysctls).toEqual({});
+    expect(plan.routedBridges).toHaveLength(3);
+    expect(plan.hosts.find((h) => h.name === 'server')!.spec.env).toEqual({ GREETING: 'hi', PORT: '1' });
+  });
+
+  it('attaches each container to its networks with its fixed addresses, in order', () => {
+    const routerB = plan.hosts.find((h) => h.name === 'routerB')!;
+    expect(routerB.spec.networks).toEqual([
+      { network: 'sl-plan-internet-abc123', ip: '203.0.113.3' },
+      { network: 'sl-plan-dmz-abc123', ip: '10.10.10.1' },
+    ]);
+  });
+
+  it('needs no host rules when nothing is routed', () => {
+    const flat = load('name: flat\nnetworks: { lan: { subnet: 10.0.0.0/24 } }\nhosts: { a: { networks: { lan: 10.0.0.1 } } }\n');
+    expect(planLab(flat, { runId: 'ffffff', image: 'i' }).routedBridges).toEqual([]);
+  });
+});
+
+describe('hostSetupScript', () => {
+  it('replaces Docker\'s default route, or removes it so nothing leaves the lab', () => {
+    expect(hostSetupScript(NAT, NAT.hosts.client!)).toContain('ip route replace default via 192.168.0.1');
+    expect(hostSetupScript(NAT, NAT.hosts.routerA!)).toContain('ip route del default');
+  });
+
+  it('writes masquerade on the out interface, port forwards on the public address, and static routes', () => {
+    const a = hostSetupScript(NAT, NAT.hosts.routerA!);
+    expect(a).toMatch(/iptables -t nat -A POSTROUTING -o \$\(ip -o -4 addr show to 203\.0\.113\.1 .*\) -j MASQUERADE/);
+    const b = hostSetupScript(NAT, NAT.hosts.routerB!);
+    expect(b).toContain('iptables -t nat -A PREROUTING -d 203.0.113.3 -p tcp --dport 80 -j DNAT --to-destination 10.10.10.67:60001');
+    expect(b).toContain('ip route replace 192.168.0.0/24 via 203.0.113.1');
+  });
+});
