@@ -19,6 +19,11 @@ export class Lab {
     readonly image: string,
   ) {}
 
+  /** A lab that is already up (made by another process), described by `plan` (see lab/labs.ts). */
+  static attach(runtime: Runtime, plan: LabPlan, image: string): Lab {
+    return new Lab(runtime, plan, image);
+  }
+
   get runId(): string {
     return this.plan.runId;
   }
@@ -62,9 +67,11 @@ export class Lab {
       options.log(`creating ${plan.networks.length} network(s) and ${plan.hosts.length} host(s) (run ${plan.runId})`);
       await settleAll(plan.networks.map((network) => runtime.createNetwork(network.spec)));
       checkAbort();
-      await addBridgeRules(runtime, image, plan.runId, plan.routedBridges);
-      checkAbort();
-      await settleAll(plan.hosts.map((host) => runtime.createContainer(host.spec)));
+      // The host rules need only the bridges; they go in while the containers are made.
+      await settleAll([
+        addBridgeRules(runtime, image, plan.runId, plan.routedBridges),
+        ...plan.hosts.map((host) => runtime.createContainer(host.spec)),
+      ]);
       checkAbort();
       await settleAll(plan.hosts.map((host) => runtime.startContainer(host.container)));
       checkAbort();
@@ -127,15 +134,17 @@ export interface TeardownReport {
 export async function teardownRun(runtime: Runtime, image: string, runId?: string): Promise<TeardownReport> {
   const filter = runId ? { [LABEL.run]: runId } : [LABEL.run];
   const containers = await runtime.listContainers(filter);
-  await settleAll(containers.map((container) => runtime.removeContainer(container.name)));
+  const bridgePrefix = runId ? `${BRIDGE_PREFIX}${runId}-` : BRIDGE_PREFIX;
+  // Host rules and containers are independent: remove both at once; networks go last.
+  const removeRules = async () =>
+    (await runtime.findImage(image)) ? removeBridgeRules(runtime, image, runId ?? 'cleanup', bridgePrefix) : 0;
+  const [rules] = await Promise.all([
+    removeRules(),
+    settleAll(containers.map((container) => runtime.removeContainer(container.name))),
+  ]);
   const networks = (await runtime.listNetworks()).filter((network) =>
     runId ? network.labels[LABEL.run] === runId : LABEL.run in network.labels,
   );
-  let rules = 0;
-  const bridgePrefix = runId ? `${BRIDGE_PREFIX}${runId}-` : BRIDGE_PREFIX;
-  if (await runtime.findImage(image)) {
-    rules = await removeBridgeRules(runtime, image, runId ?? 'cleanup', bridgePrefix);
-  }
   await settleAll(networks.map((network) => runtime.removeNetwork(network.name)));
   // The rule helper is itself a labelled container; make sure none survived an interruption.
   const helpers = await runtime.listContainers(filter);

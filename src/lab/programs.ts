@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { resolveProgramPath } from '../scenario/program-path.js';
+import type { StepValue } from '../scenario/schema.js';
 
 export const PROGRAMS_DIR_IN_HOST = '/lab/programs';
 
@@ -50,6 +51,12 @@ export class ProgramLibrary {
     return pending;
   }
 
+  /** Prepares every program the steps use, e.g. while the lab comes up. */
+  async prepareAll(steps: readonly StepValue[]): Promise<void> {
+    const names = new Set([...programsByHost(steps).values()].flatMap((set) => [...set]));
+    await Promise.all([...names].map((name) => this.prepare(name)));
+  }
+
   private async load(source: string): Promise<PreparedProgram> {
     const extension = extname(source);
     const runnableName = this.uniqueName(source, extension === '.py' ? '.py' : '.js');
@@ -72,6 +79,24 @@ export class ProgramLibrary {
     this.namesInHost.set(name, source);
     return name;
   }
+}
+
+/** Which programs each host runs, over all steps (nested ones included). */
+export function programsByHost(steps: readonly StepValue[]): Map<string, Set<string>> {
+  const perHost = new Map<string, Set<string>>();
+  const visit = (list: readonly StepValue[]) => {
+    for (const step of list) {
+      if ('parallel' in step) visit(step.parallel);
+      if ('capture' in step) visit(step.steps);
+      const host = 'start' in step ? step.start : 'run' in step ? step.run : undefined;
+      if (host && 'program' in step && step.program) {
+        if (!perHost.has(host)) perHost.set(host, new Set());
+        perHost.get(host)!.add(step.program);
+      }
+    }
+  };
+  visit(steps);
+  return perHost;
 }
 
 async function bundle(entry: string): Promise<Buffer> {

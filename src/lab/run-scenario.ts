@@ -57,8 +57,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const runId = options.runId ?? newRunId();
   const outputDir = resolve(options.outputRoot ?? '.socklab/runs', `${loaded.scenario.name}-${runId}`);
   const plan = planLab(loaded.scenario, { runId, image: options.image, scenarioFile: resolve(loaded.file) });
+  const programs = new ProgramLibrary(loaded.dir);
+  // Bundling needs no lab: it runs while the lab comes up (errors surface at install).
+  const bundling = programs.prepareAll(loaded.scenario.steps ?? []).catch(() => undefined);
   const lab = await Lab.up(runtime, loaded, plan, options.image, { log: (message) => reporter.info(message), signal });
-  const runner = new StepRunner({ lab, programs: new ProgramLibrary(loaded.dir), reporter, signal, outputDir });
+  await bundling;
+  const runner = new StepRunner({ lab, programs, reporter, signal, outputDir });
   let error: Error | undefined;
   let pictures: ConnectionPicture[] = [];
   try {

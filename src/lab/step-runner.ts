@@ -23,7 +23,7 @@ import { checkExpectation, checkOutput } from './expectations.js';
 import { BackgroundProgram, runToCompletion, sleep } from './host-process.js';
 import { Capture, decodedExcerpt } from './capture.js';
 import type { Lab } from './lab.js';
-import type { ProgramLibrary } from './programs.js';
+import { programsByHost, type ProgramLibrary } from './programs.js';
 import type { ExpectationVerdict, Reporter } from './reporter.js';
 
 const DEFAULT_WAIT_MS = 10_000;
@@ -69,22 +69,9 @@ export class StepRunner {
 
   /** Copies every program the steps use into the hosts that run it, before step 1. */
   async installPrograms(steps: readonly StepValue[]): Promise<void> {
-    const perHost = new Map<string, Set<string>>();
-    const visit = (list: readonly StepValue[]) => {
-      for (const step of list) {
-        if ('parallel' in step) visit(step.parallel);
-        if ('capture' in step) visit(step.steps);
-        const host = 'start' in step ? step.start : 'run' in step ? step.run : undefined;
-        if (host && 'program' in step && step.program) {
-          if (!perHost.has(host)) perHost.set(host, new Set());
-          perHost.get(host)!.add(step.program);
-        }
-      }
-    };
-    visit(steps);
     const { lab, programs } = this.options;
     await Promise.all(
-      [...perHost].map(async ([host, names]) => {
+      [...programsByHost(steps)].map(async ([host, names]) => {
         const prepared = await Promise.all([...names].map((name) => programs.prepare(name)));
         await lab.runtime.copyFiles(
           lab.host(host).container,
