@@ -9,16 +9,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
 import { LAB_IMAGE_DIR } from '../util/paths.js';
-import { LABEL } from '../runtime/labels.js';
 
 export const LAB_IMAGE_REPO = 'socklab-lab';
 const RECIPE_FILES = ['packages.txt', 'Dockerfile', 'build-rootfs.sh'];
+/**
+ * Image settings the offline path adds at import (the Dockerfile's CMD and ENV). Part of the
+ * recipe hash. No socklab.* label here: containers inherit image labels, and socklab finds
+ * its objects by those labels.
+ */
+const IMPORT_CHANGES = ['CMD ["sleep", "infinity"]', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
 
-export function recipeHash(dir = LAB_IMAGE_DIR): string {
+/**
+ * The recipe folder: images/lab/, or SOCKLAB_IMAGE_RECIPE_DIR when set (a changed copy
+ * gets its own tag, so a test or an experiment never replaces the image everyone uses).
+ */
+export function recipeDir(env = process.env): string {
+  return env.SOCKLAB_IMAGE_RECIPE_DIR || LAB_IMAGE_DIR;
+}
+
+export function recipeHash(dir = recipeDir()): string {
   const hash = createHash('sha256');
   for (const file of RECIPE_FILES) {
     hash.update(file).update('\0').update(readFileSync(join(dir, file))).update('\0');
   }
+  hash.update(IMPORT_CHANGES.join('\n'));
   return hash.digest('hex').slice(0, 12);
 }
 
@@ -54,18 +68,14 @@ export async function ensureLabImage(
   const method = chooseBuildMethod();
   log(`building lab image ${ref} (${method}; first use only, about a minute)`);
   if (method === 'dockerfile') {
-    await runtime.buildImage(LAB_IMAGE_DIR, ref, (line) => log(line));
+    await runtime.buildImage(recipeDir(), ref, (line) => log(line));
   } else {
     const dir = await mkdtemp(join(tmpdir(), 'socklab-image-'));
     try {
       const tar = join(dir, 'rootfs.tar');
-      await runScript(join(LAB_IMAGE_DIR, 'build-rootfs.sh'), [tar], log);
+      await runScript(join(recipeDir(), 'build-rootfs.sh'), [tar], log);
       log('importing root filesystem');
-      await runtime.importImage(tar, ref, [
-        'CMD ["sleep", "infinity"]',
-        'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        `LABEL ${LABEL.helper}=lab-image`,
-      ]);
+      await runtime.importImage(tar, ref, IMPORT_CHANGES);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -3,10 +3,27 @@
 // and its whole output can be read back at any time; the CLI follows those files live.
 import type { Lab } from './lab.js';
 import type { ExecResult } from '../runtime/runtime.js';
+import { FOLLOW_COMMAND } from '../observe/commands.js';
 
 export const RUN_DIR_IN_HOST = '/lab/run';
+export const LAUNCHER_IN_HOST = '/lab/bin/launch';
 
-const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+/**
+ * The launcher of background programs, installed in every host at setup. A file rather than
+ * an inline `sh -c` script, so `ps` shows `/bin/sh /lab/bin/launch ID node ...`.
+ * Files per program id: .cmd (its command line), .out, .err, .pid, .exit.
+ */
+export const LAUNCHER_SCRIPT = `#!/bin/sh
+# socklab: runs a program in the background, its output and exit code kept in ${RUN_DIR_IN_HOST}/
+id=$1; shift
+run=${RUN_DIR_IN_HOST}
+mkdir -p "$run"
+printf '%s\\n' "$*" > "$run/$id.cmd"
+"$@" > "$run/$id.out" 2> "$run/$id.err" &
+echo $! > "$run/$id.pid"
+wait $!
+echo $? > "$run/$id.exit"
+`;
 
 /** Splits a byte stream into lines, holding a partial last line until it is complete. */
 export class LineSplitter {
@@ -47,16 +64,9 @@ export class BackgroundProgram {
   static async start(lab: Lab, host: string, id: string, argv: string[], env: Record<string, string>) {
     const program = new BackgroundProgram(lab, host, id, argv);
     const files = program.files;
-    const script = [
-      `mkdir -p ${RUN_DIR_IN_HOST}`,
-      `printf '%s\\n' ${quote(argv.join(' '))} > ${files.cmd}`,
-      `"$@" > ${files.out} 2> ${files.err} &`,
-      `echo $! > ${files.pid}`,
-      `wait $!`,
-      `echo $? > ${files.exit}`,
-    ].join('\n');
-    // Detached exec: the wrapper shell keeps the program's exit code after the CLI has gone.
-    await lab.runtime.execDetached(lab.host(host).container, ['sh', '-c', script, 'sh', ...argv], { env });
+    // Detached exec of the launcher (installed by the lab's setup): it keeps the program's
+    // output and exit code in /lab/run/ after the CLI has gone.
+    await lab.runtime.execDetached(lab.host(host).container, [LAUNCHER_IN_HOST, id, ...argv], { env });
     return program;
   }
 
@@ -67,7 +77,7 @@ export class BackgroundProgram {
     const tail = (stream: 'stdout' | 'stderr', file: string) => {
       const splitter = new LineSplitter((line) => sink(stream, line));
       this.lab
-        .exec(this.host, ['tail', '-s', '0.1', '-n', '+1', '-F', file], {
+        .exec(this.host, ['sh', '-c', `echo $$ > ${file}.follower; exec "$@"`, 'sh', ...FOLLOW_COMMAND, file], {
           signal,
           onStdout: (chunk) => {
             if (stream === 'stdout') this.stdoutSeen += chunk.toString();
@@ -82,7 +92,12 @@ export class BackgroundProgram {
   }
 
   stopFollowing(): void {
-    this.following?.abort();
+    if (!this.following || this.following.signal.aborted) return;
+    this.following.abort();
+    // The engine leaves an exec'd process running when its stream is closed: without this,
+    // every followed program would leave two `tail`s in its host (seen in `socklab ps` after `up`).
+    const pidFiles = `${this.files.out}.follower ${this.files.err}.follower`;
+    void this.lab.exec(this.host, ['sh', '-c', `kill $(cat ${pidFiles} 2>/dev/null) 2>/dev/null; rm -f ${pidFiles}`]).catch(() => undefined);
   }
 
   /** The standard output followed so far (what `wait_for` looks at). */

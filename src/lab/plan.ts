@@ -6,6 +6,8 @@ import type { ContainerSpec, Labels, NetworkSpec } from '../runtime/runtime.js';
 import { BRIDGE_PREFIX, LABEL } from '../runtime/labels.js';
 import { gatewayOf } from '../scenario/rules.js';
 import type { HostValue, ScenarioValue } from '../scenario/schema.js';
+import { LAUNCHER_IN_HOST, LAUNCHER_SCRIPT, RUN_DIR_IN_HOST } from './host-process.js';
+import { dirname } from 'node:path';
 
 export interface PlannedHost {
   name: string;
@@ -120,7 +122,11 @@ const interfaceOf = (ip: string) => `$(ip -o -4 addr show to ${ip} | awk '{print
  * replace it with the scenario's default route, or remove it so no route leaves the lab.
  */
 export function hostSetupScript(scenario: ScenarioValue, host: HostValue): string {
-  const lines: string[] = [];
+  const lines: string[] = [
+    `mkdir -p ${dirname(LAUNCHER_IN_HOST)} ${RUN_DIR_IN_HOST}`,
+    `cat > ${LAUNCHER_IN_HOST} <<'SOCKLAB_LAUNCHER'\n${LAUNCHER_SCRIPT}SOCKLAB_LAUNCHER`,
+    `chmod +x ${LAUNCHER_IN_HOST}`,
+  ];
   lines.push(host.default_route ? `ip route replace default via ${host.default_route}` : 'ip route del default 2>/dev/null || true');
   for (const route of host.routes ?? []) lines.push(`ip route replace ${route.to} via ${route.via}`);
   for (const rule of host.nat ?? []) {

@@ -15,7 +15,7 @@ import {
   type WaitStepValue,
   type WaitForValue,
 } from '../scenario/schema.js';
-import { OBSERVATION_COMMANDS, PARSEABLE, type Observation } from '../observe/commands.js';
+import { OBSERVATION_COMMANDS, PARSEABLE, withoutPlumbing, type Observation } from '../observe/commands.js';
 import { ObservationLog } from '../observe/observation-log.js';
 import { parseNetstat } from '../observe/netstat.js';
 import { parseConntrack } from '../observe/conntrack.js';
@@ -283,9 +283,10 @@ export class StepRunner {
         : Array.isArray(step.observe)
           ? { hosts: step.observe }
           : step.observe;
-    const shows: { title: string; command: string }[] = spec.command
+    const shows: { title: string; command: string; name?: Observation }[] = spec.command
       ? [{ title: spec.command, command: spec.command }]
       : (spec.show ?? (['netstat', 'ps'] as Observation[])).map((name) => ({
+          name,
           title: OBSERVATION_COMMANDS[name],
           command: OBSERVATION_COMMANDS[name],
         }));
@@ -294,9 +295,10 @@ export class StepRunner {
       const outputs = await Promise.all(shows.map((show) => lab.exec(host, ['sh', '-c', show.command])));
       outputs.forEach((output, index) => {
         const show = shows[index]!;
-        reporter.observation(host, show.title, output.stdout + output.stderr);
-        if (show.command === OBSERVATION_COMMANDS.netstat) this.observations.addSockets(host, parseNetstat(output.stdout));
-        if (show.command === OBSERVATION_COMMANDS.conntrack) this.observations.addFlows(host, parseConntrack(output.stdout));
+        const text = show.name ? withoutPlumbing(show.name, output.stdout + output.stderr) : output.stdout + output.stderr;
+        reporter.observation(host, show.title, text);
+        if (show.name === 'netstat') this.observations.addSockets(host, parseNetstat(output.stdout));
+        if (show.name === 'conntrack') this.observations.addFlows(host, parseConntrack(output.stdout));
       });
     }
   }
