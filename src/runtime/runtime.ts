@@ -82,6 +82,8 @@ export interface InteractiveExecOptions {
   /** Terminal size now and on every resize. */
   size?: () => { rows: number; columns: number };
   onResize?: (listener: () => void) => () => void;
+  /** Environment of the command (e.g. TERM, so the shell knows the terminal's kind). */
+  env?: Record<string, string>;
 }
 
 export interface HelperRunOptions {
@@ -91,6 +93,7 @@ export interface HelperRunOptions {
   /** Host network namespace: how rules reach the engine's host, even inside a VM. */
   hostNetwork: boolean;
   capAdd: string[];
+  sysctls?: Record<string, string>;
 }
 
 export interface ImageInfo {
@@ -102,6 +105,8 @@ export interface Runtime {
   engineInfo(): Promise<EngineInfo>;
 
   findImage(ref: string): Promise<ImageInfo | undefined>;
+  /** Every tag of one repository (e.g. all socklab-lab:<hash> images, to spot stale ones). */
+  listImages(repository: string): Promise<ImageInfo[]>;
   /** Imports a root filesystem tarball as an image (the offline build path). */
   importImage(tarPath: string, ref: string, changes: string[]): Promise<void>;
   /** Builds a Dockerfile in contextDir (the registry build path); progress lines go to onLine. */

@@ -88,6 +88,15 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async listImages(repository: string): Promise<ImageInfo[]> {
+    const images = await this.docker.listImages({ filters: { reference: [repository] } });
+    return images.flatMap((image) =>
+      (image.RepoTags ?? [])
+        .filter((tag) => tag.startsWith(`${repository}:`))
+        .map((ref) => ({ ref, sizeBytes: image.Size })),
+    );
+  }
+
   async importImage(tarPath: string, ref: string, changes: string[]): Promise<void> {
     const [repo, tag] = splitRef(ref);
     const stream = await this.docker.importImage(createReadStream(tarPath), { repo, tag, changes });
@@ -291,21 +300,36 @@ export class DockerRuntime implements Runtime {
       AttachStdout: true,
       AttachStderr: true,
       Tty: options.tty,
+      Env: options.env ? Object.entries(options.env).map(([key, value]) => `${key}=${value}`) : undefined,
     });
     const stream = await exec.start({ hijack: true, stdin: true, Tty: options.tty });
-    const resize = async () => {
-      const size = options.size?.();
-      if (size) await exec.resize({ h: size.rows, w: size.columns }).catch(() => undefined);
-    };
-    if (options.tty) stream.pipe(options.stdout);
-    else this.docker.modem.demuxStream(stream, options.stdout, options.stdout);
-    options.stdin.pipe(stream);
-    const stopResizing = options.onResize?.(() => void resize());
-    await resize();
-    await new Promise<void>((resolve) => {
+    const ended = new Promise<void>((resolve) => {
       stream.on('end', resolve);
       stream.on('close', resolve);
+      stream.on('error', () => resolve());
     });
+    // The terminal device only exists once the process runs, so the first resize can
+    // come too early; like the docker CLI, retry it briefly.
+    const resize = async (attempts = 1) => {
+      const size = options.size?.();
+      if (!size) return;
+      for (let attempt = 1; attempt <= attempts; attempt += 1) {
+        try {
+          await exec.resize({ h: size.rows, w: size.columns });
+          return;
+        } catch {
+          await new Promise((wait) => setTimeout(wait, 20 * attempt));
+        }
+      }
+    };
+    // end: false: the caller's stdout (often process.stdout) must stay open afterwards.
+    if (options.tty) stream.pipe(options.stdout, { end: false });
+    else this.docker.modem.demuxStream(stream, options.stdout, options.stdout);
+    // Piped (non-terminal) input that ends is passed on as end of input to the command.
+    options.stdin.pipe(stream);
+    const stopResizing = options.onResize?.(() => void resize());
+    if (options.tty) await resize(5);
+    await ended;
     options.stdin.unpipe(stream);
     stopResizing?.();
     const info = await exec.inspect();
@@ -320,6 +344,7 @@ export class DockerRuntime implements Runtime {
       HostConfig: {
         NetworkMode: options.hostNetwork ? 'host' : 'none',
         CapAdd: options.capAdd,
+        Sysctls: options.sysctls,
       },
     });
     try {

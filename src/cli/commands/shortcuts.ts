@@ -1,0 +1,36 @@
+// The observations a lesson uses constantly, one word each: `socklab netstat HOST`,
+// `socklab ps HOST`, `socklab conntrack ROUTER`. They run the very commands the scenario's
+// observe steps run (observe/commands.ts), so what a student types shows the same thing.
+// `socklab ps` with no host (or with a lab's name) is `socklab status`.
+import { OBSERVATION_COMMANDS } from '../../observe/commands.js';
+import { listLabs, parseHostSelector, selectHost, LabSelectionError } from '../../lab/labs.js';
+import { getRuntime } from '../context.js';
+import { findHost } from '../lab-target.js';
+import { runInHost } from './exec.js';
+import { statusCommand } from './status.js';
+
+export type Shortcut = 'netstat' | 'ps' | 'conntrack';
+
+export async function shortcutCommand(kind: Shortcut, target: string): Promise<number> {
+  const { runtime, host, lab } = await findHost(target);
+  if (kind === 'conntrack' && host.role !== 'router') {
+    process.stderr.write(`note: '${host.name}' is not a router in lab '${lab.scenario}'; its table holds only its own connections\n`);
+  }
+  return runInHost(runtime, host.container, ['sh', '-c', OBSERVATION_COMMANDS[kind]]);
+}
+
+/** `ps`: status when nothing or a lab is named, processes when a host is. */
+export async function psCommand(target: string | undefined, options: { json?: boolean }): Promise<number> {
+  if (target === undefined) return statusCommand(undefined, options);
+  const runtime = getRuntime();
+  await runtime.engineInfo();
+  const labs = await listLabs(runtime);
+  try {
+    selectHost(labs, parseHostSelector(target));
+  } catch (error) {
+    const namesLab = labs.some((lab) => lab.scenario === target || lab.runId === target);
+    if (error instanceof LabSelectionError && namesLab) return statusCommand(target, options);
+    throw error;
+  }
+  return shortcutCommand('ps', target);
+}

@@ -1,0 +1,301 @@
+// What `socklab doctor` checks, each with a verdict and the fix: the engine, the lab image
+// (present, current, old ones), what containers may do (routes, iptables, forwarding),
+// netem and its fallback, subnet clashes between the bundled lessons and the engine's
+// networks, and objects socklab left behind. Deciding the verdicts from what the engine
+// reports is pure (unit-tested); gathering it is one probe container and a few listings.
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { ContainerInfo, ImageInfo, NetworkInfo, Runtime } from '../runtime/runtime.js';
+import { LABEL } from '../runtime/labels.js';
+import { LAB_IMAGE_REPO, labImageRef, recipeDir } from '../image/lab-image.js';
+import { listBridgeRules } from '../lab/host-rules.js';
+import { labsFromEngine } from '../lab/labs.js';
+import { checkScenarioFile } from '../scenario/load.js';
+import { overlaps } from '../util/ipv4.js';
+import { BUNDLED_SCENARIOS_DIR, SOCKLAB_ROOT } from '../util/paths.js';
+
+export type Verdict = 'ok' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  name: string;
+  verdict: Verdict;
+  detail: string;
+  fix?: string;
+  /** What `doctor --fix` can repair by itself. */
+  repair?: 'engine' | 'image';
+}
+
+const skipped = (name: string, why: string): CheckResult => ({ name, verdict: 'skip', detail: `not checked: ${why}` });
+
+// ---- the probe: one short-lived container tries what labs need -------------------------
+
+/**
+ * Run in a probe container with NET_ADMIN and ip_forward, network 'none' (nothing leaves
+ * it). Each line is KEY=ok or KEY=fail plus the error. 192.0.2.0/24 is a documentation
+ * range, routed to the probe's own loopback only.
+ */
+export const PROBE_SCRIPT = [
+  `try() { key=$1; shift; if out=$("$@" 2>&1); then echo "$key=ok"; else echo "$key=fail $(echo "$out" | head -n 1)"; fi; }`,
+  `try route ip route add 192.0.2.0/24 dev lo`,
+  `try iptables iptables -t nat -L -n`,
+  `echo "forward=$( [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] && echo ok || echo 'fail ip_forward is not 1')"`,
+  `try netem tc qdisc add dev lo root netem delay 1ms`,
+  `try statistic iptables -A OUTPUT -o lo -m statistic --mode random --probability 0.5 -j DROP`,
+].join('\n');
+
+export type ProbeKey = 'route' | 'iptables' | 'forward' | 'netem' | 'statistic';
+export type ProbeResult = Partial<Record<ProbeKey, { ok: boolean; error: string }>>;
+
+export function parseProbe(output: string): ProbeResult {
+  const result: ProbeResult = {};
+  for (const line of output.split('\n')) {
+    const match = /^(route|iptables|forward|netem|statistic)=(ok|fail)\s*(.*)$/.exec(line.trim());
+    if (match) result[match[1] as ProbeKey] = { ok: match[2] === 'ok', error: match[3] ?? '' };
+  }
+  return result;
+}
+
+export function capabilityVerdict(probe: ProbeResult): CheckResult {
+  const name = 'container rights';
+  const missing = (['route', 'iptables', 'forward'] as const).filter((key) => !probe[key]?.ok);
+  if (missing.length === 0) {
+    return { name, verdict: 'ok', detail: 'NET_ADMIN works in a container: routes, iptables (nat) and ip_forward for routers' };
+  }
+  const what = missing.map((key) => `${key}${probe[key]?.error ? ` (${probe[key]!.error})` : ' (no answer)'}`).join('; ');
+  return {
+    name,
+    verdict: 'fail',
+    detail: `a container with NET_ADMIN could not set: ${what}. Routers and NAT lessons will fail.`,
+    fix: 'run a Docker engine that grants NET_ADMIN and the ip_forward sysctl to containers (rootless or sandboxed engines may not)',
+  };
+}
+
+export function netemVerdict(probe: ProbeResult): CheckResult {
+  const name = 'netem';
+  if (probe.netem?.ok) return { name, verdict: 'ok', detail: 'tc netem works: links can get delay, jitter and loss' };
+  const why = probe.netem?.error ? ` (${probe.netem.error})` : '';
+  const fallback = probe.statistic?.ok
+    ? 'packet loss falls back to iptables statistic (random drop, checked: works); delay and jitter are unavailable'
+    : 'the iptables statistic fallback failed too, so neither delay nor loss can be emulated';
+  return {
+    name,
+    verdict: 'warn',
+    detail: `netem is not available on this kernel${why}: ${fallback}. Lessons without delay or loss are not affected.`,
+    fix: "on the engine's host, load the module (modprobe sch_netem) or use a kernel that has it",
+  };
+}
+
+async function probe(runtime: Runtime, image: string): Promise<ProbeResult | Error> {
+  try {
+    const result = await runtime.runHelper({
+      image,
+      command: ['sh', '-c', PROBE_SCRIPT],
+      // Labelled like every socklab object, so cleanup finds it if doctor is killed mid-probe.
+      labels: { [LABEL.run]: `doctor-${randomBytes(3).toString('hex')}`, [LABEL.helper]: 'doctor' },
+      hostNetwork: false,
+      capAdd: ['NET_ADMIN'],
+      sysctls: { 'net.ipv4.ip_forward': '1' },
+    });
+    return parseProbe(result.stdout);
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+// ---- the lab image ----------------------------------------------------------------------
+
+export function imageVerdict(ref: string, present: ImageInfo | undefined, recipe: string): CheckResult {
+  const name = 'lab image';
+  const where = relative(process.cwd(), recipe) || recipe;
+  if (present) {
+    return { name, verdict: 'ok', detail: `${ref} is present (${(present.sizeBytes / 1e6).toFixed(0)} MB) and matches the recipe in ${where}` };
+  }
+  return {
+    name,
+    verdict: 'fail',
+    detail: `${ref} is absent: the recipe in ${where} has changed since the last build, or the image was never built`,
+    fix: 'socklab image build (about a minute; socklab doctor --fix does it)',
+    repair: 'image',
+  };
+}
+
+export function oldImagesVerdict(current: string, images: ImageInfo[], containers: ContainerInfo[]): CheckResult {
+  const name = 'old lab images';
+  const old = images.filter((image) => image.ref !== current);
+  if (old.length === 0) return { name, verdict: 'ok', detail: 'none' };
+  const inUse = new Set(containers.map((container) => container.image));
+  const removable = old.filter((image) => !inUse.has(image.ref));
+  const megabytes = removable.reduce((sum, image) => sum + image.sizeBytes, 0) / 1e6;
+  const list = old.map((image) => `${image.ref}${inUse.has(image.ref) ? ' (used by a lab that is up)' : ''}`).join(', ');
+  return {
+    name,
+    verdict: 'warn',
+    detail: `images of earlier recipes: ${list}`,
+    ...(removable.length > 0
+      ? { fix: `docker rmi ${removable.map((image) => image.ref).join(' ')} (frees about ${megabytes.toFixed(0)} MB)` }
+      : {}),
+  };
+}
+
+// ---- subnets ---------------------------------------------------------------------------
+
+export interface ScenarioSubnet {
+  file: string;
+  network: string;
+  subnet: string;
+}
+
+/**
+ * Bundled lessons whose subnet overlaps a network on the engine that socklab did not make:
+ * the engine refuses such a lesson ("Pool overlaps"). A lab that is up holding a range is
+ * not a clash: `socklab up` names it, and `socklab down` frees it.
+ */
+export function subnetVerdict(subnets: ScenarioSubnet[], networks: NetworkInfo[], invalid: string[]): CheckResult {
+  const name = 'subnets';
+  const foreign = networks.filter((network) => !(LABEL.run in network.labels));
+  const clashes: string[] = [];
+  const clashingNetworks = new Set<string>();
+  for (const wanted of subnets) {
+    for (const network of foreign) {
+      const held = network.subnets.find((subnet) => overlaps(subnet, wanted.subnet));
+      if (!held) continue;
+      clashes.push(`${wanted.file} network '${wanted.network}' ${wanted.subnet} overlaps the engine's network '${network.name}' (${held})`);
+      clashingNetworks.add(network.name);
+    }
+  }
+  const unreadable = invalid.length ? `; not read (invalid, see socklab validate): ${invalid.join(', ')}` : '';
+  if (clashes.length === 0) {
+    return {
+      name,
+      verdict: 'ok',
+      detail: `${subnets.length} subnet(s) of the bundled scenarios are free (checked against ${foreign.length} engine network(s) not made by socklab)${unreadable}`,
+    };
+  }
+  return {
+    name,
+    verdict: 'fail',
+    detail: `${clashes.join('; ')}${unreadable}`,
+    fix: `remove the network if nothing uses it (docker network rm ${[...clashingNetworks].join(' ')}), or give the scenario another range`,
+  };
+}
+
+async function bundledSubnets(): Promise<{ subnets: ScenarioSubnet[]; invalid: string[] }> {
+  const files = (await readdir(BUNDLED_SCENARIOS_DIR).catch(() => [] as string[])).filter((file) => /\.ya?ml$/.test(file)).sort();
+  const subnets: ScenarioSubnet[] = [];
+  const invalid: string[] = [];
+  for (const file of files) {
+    const path = join(BUNDLED_SCENARIOS_DIR, file);
+    const shown = relative(SOCKLAB_ROOT, path);
+    const result = await checkScenarioFile(path);
+    if (!result.ok) {
+      invalid.push(shown);
+      continue;
+    }
+    for (const [network, value] of Object.entries(result.loaded.scenario.networks)) subnets.push({ file: shown, network, subnet: value.subnet });
+  }
+  return { subnets, invalid };
+}
+
+// ---- leftovers -------------------------------------------------------------------------
+
+/**
+ * What socklab left behind, as opposed to labs that are up: stopped containers, networks
+ * of runs that have no container, and host rules on bridges that no longer exist. (A lab
+ * being created this very moment can look like a leftover for a second; running helpers
+ * are always in use.)
+ */
+export function findLeftovers(containers: ContainerInfo[], networks: NetworkInfo[], rules: string[] | undefined): string[] {
+  const socklabContainers = containers.filter((container) => LABEL.run in container.labels);
+  const socklabNetworks = networks.filter((network) => LABEL.run in network.labels);
+  const runsWithContainers = new Set(socklabContainers.map((container) => container.labels[LABEL.run]));
+  const bridges = new Set(socklabNetworks.map((network) => network.labels[LABEL.bridge] ?? network.bridgeName));
+  return [
+    ...socklabContainers
+      .filter((container) => container.state !== 'running')
+      .map((container) => `container ${container.name} (${container.state})`),
+    ...socklabNetworks
+      .filter((network) => !runsWithContainers.has(network.labels[LABEL.run]))
+      .map((network) => `network ${network.name} (no container)`),
+    ...(rules ?? [])
+      .filter((rule) => {
+        const bridge = /-i (\S+)/.exec(rule)?.[1];
+        return bridge !== undefined && !bridges.has(bridge);
+      })
+      .map((rule) => `host rule '${rule}' (its bridge is gone)`),
+  ];
+}
+
+export function leftoverVerdict(leftovers: string[], rulesChecked: boolean): CheckResult {
+  const name = 'leftovers';
+  const rulesNote = rulesChecked ? '' : ' (host rules not checked: they need the lab image)';
+  if (leftovers.length === 0) return { name, verdict: 'ok', detail: `nothing left behind by earlier runs${rulesNote}` };
+  return {
+    name,
+    verdict: 'warn',
+    detail: `${leftovers.length} object(s) left behind: ${leftovers.join('; ')}${rulesNote}`,
+    fix: 'socklab cleanup (it also removes every lab that is up; socklab down RUN removes one run)',
+  };
+}
+
+/** Not a problem, but worth knowing: labs hold subnets and resources until `socklab down`. */
+function labsUp(containers: ContainerInfo[], networks: NetworkInfo[]): CheckResult {
+  const labs = labsFromEngine(containers, networks.filter((network) => LABEL.run in network.labels)).filter((lab) => lab.hosts.length > 0);
+  const list = labs.map((lab) => `${lab.scenario} (run ${lab.runId}, ${lab.hosts.length} host(s))`).join(', ');
+  return { name: 'labs up', verdict: 'ok', detail: labs.length ? `${list}; socklab status shows them` : 'none' };
+}
+
+// ---- all checks ------------------------------------------------------------------------
+
+export async function runChecks(runtime: Runtime): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  try {
+    const info = await runtime.engineInfo();
+    results.push({ name: 'engine', verdict: 'ok', detail: `Docker ${info.version} (API ${info.apiVersion}, ${info.os}) answers` });
+  } catch (error) {
+    results.push({
+      name: 'engine',
+      verdict: 'fail',
+      detail: (error as Error).message,
+      fix: `bash ${relative(process.cwd(), join(SOCKLAB_ROOT, 'scripts', 'ensure-docker.sh')) || 'scripts/ensure-docker.sh'} (installs and starts Debian's docker.io as root; socklab doctor --fix runs it)`,
+      repair: 'engine',
+    });
+    for (const name of ['lab image', 'container rights', 'netem', 'subnets', 'leftovers', 'labs up']) results.push(skipped(name, 'no engine'));
+    return results;
+  }
+
+  const ref = labImageRef();
+  const [present, images, containers, networks, scenarios] = await Promise.all([
+    runtime.findImage(ref),
+    runtime.listImages(LAB_IMAGE_REPO),
+    runtime.listContainers([LABEL.run]),
+    runtime.listNetworks(),
+    bundledSubnets(),
+  ]);
+  results.push(imageVerdict(ref, present, recipeDir()));
+  results.push(oldImagesVerdict(ref, images, containers));
+
+  if (present) {
+    const [probed, rules] = await Promise.all([probe(runtime, ref), listBridgeRules(runtime, ref).catch(() => undefined)]);
+    if (probed instanceof Error) {
+      results.push({
+        name: 'container rights',
+        verdict: 'fail',
+        detail: `a probe container with NET_ADMIN and ip_forward could not run: ${probed.message}`,
+        fix: 'run a Docker engine that grants NET_ADMIN and the ip_forward sysctl to containers',
+      });
+      results.push(skipped('netem', 'the probe container did not run'));
+    } else {
+      results.push(capabilityVerdict(probed), netemVerdict(probed));
+    }
+    results.push(subnetVerdict(scenarios.subnets, networks, scenarios.invalid));
+    results.push(leftoverVerdict(findLeftovers(containers, networks, rules), rules !== undefined));
+    results.push(labsUp(containers, networks));
+  } else {
+    results.push(skipped('container rights', 'needs the lab image'), skipped('netem', 'needs the lab image'));
+    results.push(subnetVerdict(scenarios.subnets, networks, scenarios.invalid));
+    results.push(leftoverVerdict(findLeftovers(containers, networks, undefined), false));
+    results.push(labsUp(containers, networks));
+  }
+  return results;
+}

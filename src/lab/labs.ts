@@ -1,0 +1,268 @@
+// The labs that are up on the engine, found from labels alone (never from a local file
+// that could go stale): a lab survives the CLI that made it, and `status`, `exec`, `logs`,
+// `capture` and `down` find it again from any terminal. Grouping and host selection are
+// pure functions of what the engine lists, so they are unit-tested without Docker.
+import type { ContainerInfo, NetworkInfo, Runtime } from '../runtime/runtime.js';
+import { LABEL } from '../runtime/labels.js';
+import { LAB_IMAGE_REPO, labImageRef } from '../image/lab-image.js';
+import { Lab } from './lab.js';
+import { listPrograms, type HostProgram } from './host-programs.js';
+import type { LabPlan } from './plan.js';
+
+export interface LabHostInfo {
+  name: string;
+  role: string;
+  container: string;
+  /** The engine's state of the container: running, exited, created... */
+  state: string;
+  image: string;
+  /** Scenario network name -> the host's address there. */
+  ips: Record<string, string>;
+}
+
+export interface LabNetworkInfo {
+  /** The network's name in the scenario. */
+  name: string;
+  /** The engine's name for it (sl-<scenario>-<network>-<run>). */
+  engineName: string;
+  subnet: string;
+  bridge?: string;
+}
+
+export interface LabInfo {
+  runId: string;
+  scenario: string;
+  scenarioFile?: string;
+  networks: LabNetworkInfo[];
+  hosts: LabHostInfo[];
+}
+
+/**
+ * Groups socklab's containers and networks into labs by their run label. Helper containers
+ * (rule setters, doctor's probe) carry a run label too but are not lab hosts. A run with
+ * networks and no hosts is still listed: it is being created, or left over, and `down`
+ * must be able to name it.
+ */
+export function labsFromEngine(containers: ContainerInfo[], networks: NetworkInfo[]): LabInfo[] {
+  const labs = new Map<string, LabInfo>();
+  const labOf = (labels: Record<string, string>): LabInfo | undefined => {
+    const runId = labels[LABEL.run];
+    const scenario = labels[LABEL.scenario];
+    if (!runId || !scenario) return undefined;
+    let lab = labs.get(runId);
+    if (!lab) {
+      lab = { runId, scenario, networks: [], hosts: [] };
+      labs.set(runId, lab);
+    }
+    lab.scenarioFile ??= labels[LABEL.scenarioFile];
+    return lab;
+  };
+
+  const scenarioNetworkName = new Map<string, string>(); // engine name -> scenario name
+  for (const network of networks) {
+    const lab = labOf(network.labels);
+    const name = network.labels[LABEL.network];
+    if (!lab || !name) continue;
+    scenarioNetworkName.set(network.name, name);
+    lab.networks.push({ name, engineName: network.name, subnet: network.subnets[0] ?? '', bridge: network.labels[LABEL.bridge] ?? network.bridgeName });
+  }
+
+  for (const container of containers) {
+    // Only lab hosts carry a host label; helpers (rule setters, doctor's probe) do not. (The
+    // helper label itself cannot tell: the lab image carries one, which containers inherit.)
+    const host = container.labels[LABEL.host];
+    const lab = labOf(container.labels);
+    if (!lab || !host) continue;
+    const ips = Object.fromEntries(
+      Object.entries(container.ips)
+        .filter(([, ip]) => !!ip)
+        .map(([engineName, ip]) => [scenarioNetworkName.get(engineName) ?? engineName, ip]),
+    );
+    lab.hosts.push({ name: host, role: container.labels[LABEL.role] ?? 'host', container: container.name, state: container.state, image: container.image, ips });
+  }
+
+  for (const lab of labs.values()) {
+    lab.hosts.sort((a, b) => a.name.localeCompare(b.name));
+    lab.networks.sort((a, b) => a.name.localeCompare(b.name));
+  }
+  return [...labs.values()].sort((a, b) => a.scenario.localeCompare(b.scenario) || a.runId.localeCompare(b.runId));
+}
+
+export async function listLabs(runtime: Runtime): Promise<LabInfo[]> {
+  const [containers, networks] = await Promise.all([runtime.listContainers([LABEL.run]), runtime.listNetworks()]);
+  return labsFromEngine(containers, networks.filter((network) => LABEL.run in network.labels));
+}
+
+/** A mistake in naming a lab or host on the command line; the message lists the choices. */
+export class LabSelectionError extends Error {
+  override name = 'LabSelectionError';
+}
+
+export interface HostSelector {
+  /** Scenario name or run id; absent when the host name alone is meant to be enough. */
+  lab?: string;
+  host: string;
+}
+
+const NAME = /^[a-z][a-z0-9_-]{0,30}$/i;
+const RUN_ID = /^[0-9a-f]{6}$/;
+
+/** `HOST` or `LAB/HOST`, where LAB is a scenario name or a run id. */
+export function parseHostSelector(text: string): HostSelector {
+  const parts = text.split('/');
+  const usage = `write the host as HOST, or LAB/HOST when several labs are up (LAB is the scenario name or the run id)`;
+  if (parts.length > 2) throw new LabSelectionError(`'${text}' is not a host: ${usage}.`);
+  const [first = '', second] = parts;
+  const host = second ?? first;
+  const lab = second === undefined ? undefined : first;
+  if (lab !== undefined && !NAME.test(lab) && !RUN_ID.test(lab)) {
+    throw new LabSelectionError(`'${lab}' is not a lab name: ${usage}.`);
+  }
+  if (!NAME.test(host)) throw new LabSelectionError(`'${host}' is not a host name: ${usage}.`);
+  return lab === undefined ? { host } : { lab, host };
+}
+
+const labTitle = (lab: LabInfo) => `${lab.scenario} (run ${lab.runId})`;
+const listOf = (items: string[]) => items.join(', ');
+
+function noLabUp(name?: string): LabSelectionError {
+  const what = name === undefined ? 'no lab is up' : `no lab '${name}' is up (no lab is up at all)`;
+  return new LabSelectionError(`${what}. Start one with: socklab up SCENARIO.yaml`);
+}
+
+/** The labs a name (scenario or run id) designates; every lab when no name is given. */
+function labsNamed(labs: LabInfo[], name: string | undefined): LabInfo[] {
+  if (labs.length === 0) throw noLabUp(name);
+  if (name === undefined) return labs;
+  const found = labs.filter((lab) => lab.scenario === name || lab.runId === name);
+  if (found.length === 0) {
+    throw new LabSelectionError(`no lab '${name}' is up. Labs up: ${listOf(labs.map(labTitle))}.`);
+  }
+  if (found.length > 1) {
+    throw new LabSelectionError(
+      `several runs of '${name}' are up: ${listOf(found.map((lab) => lab.runId))}. Name one by its run id (e.g. ${found[0]!.runId}).`,
+    );
+  }
+  return found;
+}
+
+/** The one lab meant by `name`, or the only lab up when no name is given. */
+export function selectLab(labs: LabInfo[], name?: string): LabInfo {
+  const candidates = labsNamed(labs, name);
+  if (candidates.length > 1) {
+    throw new LabSelectionError(`${candidates.length} labs are up: ${listOf(candidates.map(labTitle))}. Say which one.`);
+  }
+  return candidates[0]!;
+}
+
+export function selectHost(labs: LabInfo[], selector: HostSelector): { lab: LabInfo; host: LabHostInfo } {
+  const candidates = labsNamed(labs, selector.lab);
+  const matches = candidates.flatMap((lab) => lab.hosts.filter((host) => host.name === selector.host).map((host) => ({ lab, host })));
+  if (matches.length === 1) return matches[0]!;
+  const qualified = (lab: LabInfo, host: string) => (labs.length > 1 ? `${lab.scenario}/${host}` : host);
+  if (matches.length === 0) {
+    const hosts = candidates.flatMap((lab) => lab.hosts.map((host) => qualified(lab, host.name)));
+    const where = selector.lab ? `lab '${selector.lab}'` : candidates.length > 1 ? 'any lab that is up' : `lab '${candidates[0]!.scenario}'`;
+    throw new LabSelectionError(`no host '${selector.host}' in ${where}. Hosts: ${hosts.length ? listOf(hosts) : 'none'}.`);
+  }
+  const choices = matches.map(({ lab }) => `${uniqueLabName(labs, lab)}/${selector.host}`);
+  throw new LabSelectionError(`host '${selector.host}' is in ${matches.length} labs; say which: ${listOf(choices)}.`);
+}
+
+/** The scenario name when it designates one lab, else the run id. */
+export function uniqueLabName(labs: LabInfo[], lab: LabInfo): string {
+  return labs.filter((other) => other.scenario === lab.scenario).length > 1 ? lab.runId : lab.scenario;
+}
+
+/** Fails with what to do when a host's container is not running (exec would fail obscurely). */
+export function requireRunning(lab: LabInfo, host: LabHostInfo): void {
+  if (host.state !== 'running') {
+    throw new LabSelectionError(
+      `host '${host.name}' of lab '${lab.scenario}' is ${host.state}, not running. ` +
+        `Bring the lab up again: socklab up --replace ${lab.scenarioFile ?? `${lab.scenario}.yaml`}`,
+    );
+  }
+}
+
+/**
+ * The plan of a lab that is already up, as the engine describes it: names, roles and
+ * addresses. An attached lab is never created from it, so what only creation needs
+ * (setup scripts, environment) is not recovered.
+ */
+export function planOfRunningLab(lab: LabInfo): LabPlan {
+  const engineNetwork = new Map(lab.networks.map((network) => [network.name, network.engineName]));
+  return {
+    runId: lab.runId,
+    scenario: lab.scenario,
+    networks: lab.networks.map((network) => ({
+      name: network.name,
+      spec: {
+        name: network.engineName,
+        bridgeName: network.bridge ?? '',
+        subnet: network.subnet,
+        gateway: '',
+        labels: {},
+      },
+    })),
+    hosts: lab.hosts.map((host) => ({
+      name: host.name,
+      container: host.container,
+      role: host.role === 'router' ? 'router' : 'host',
+      ips: { ...host.ips },
+      setupScript: '',
+      spec: {
+        name: host.container,
+        hostname: host.name,
+        image: host.image,
+        labels: {},
+        networks: Object.entries(host.ips).map(([network, ip]) => ({ network: engineNetwork.get(network) ?? network, ip })),
+        env: {},
+        capAdd: [],
+        sysctls: {},
+        command: [],
+      },
+    })),
+    routedBridges: [],
+  };
+}
+
+/**
+ * The lab image to run teardown helpers with: the current one if present, else the image
+ * the lab's hosts were made from (the recipe may have changed since `up`).
+ */
+export async function imageForLab(runtime: Runtime, lab?: LabInfo): Promise<string> {
+  const candidates = [labImageRef(), ...new Set((lab?.hosts ?? []).map((host) => host.image).filter((image) => image.startsWith(`${LAB_IMAGE_REPO}:`)))];
+  for (const image of candidates) {
+    if (await runtime.findImage(image)) return image;
+  }
+  return candidates[0]!;
+}
+
+/** A handle on a lab that is up (made by another process), for exec, capture and teardown. */
+export function attachLab(runtime: Runtime, lab: LabInfo, image: string): Lab {
+  return Lab.attach(runtime, planOfRunningLab(lab), image);
+}
+
+export interface HostStatus extends LabHostInfo {
+  programs: HostProgram[];
+}
+
+export interface LabStatus extends Omit<LabInfo, 'hosts'> {
+  hosts: HostStatus[];
+}
+
+/** Each lab with the programs in each running host: one exec per host, all at once. */
+export async function labStatus(runtime: Runtime, labs: LabInfo[]): Promise<LabStatus[]> {
+  return Promise.all(
+    labs.map(async (lab) => ({
+      ...lab,
+      hosts: await Promise.all(
+        lab.hosts.map(async (host) => ({
+          ...host,
+          // A host that stopped, or went away since the listing, simply shows no programs.
+          programs: host.state === 'running' ? await listPrograms(runtime, host.container).catch(() => []) : [],
+        })),
+      ),
+    })),
+  );
+}

@@ -1,0 +1,144 @@
+// Programs in a host (issue 6): the listing that `status` reads, the `tail -v` output that
+// `logs` turns into prefixed lines, and the hosts table of `up` and `status`.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { LIST_PROGRAMS_SCRIPT, TailParser, logsCommand, parsePrograms, programState, type LogLine } from '../../src/lab/host-programs.js';
+import { RUN_DIR_IN_HOST } from '../../src/lab/host-process.js';
+import { formatLabs } from '../../src/cli/lab-table.js';
+import type { LabStatus } from '../../src/lab/labs.js';
+
+describe('parsePrograms', () => {
+  it('reads id, pid, state, exit code and the command (which may hold tabs)', () => {
+    const text = [
+      'srv\t23\trunning\t\tnode /lab/programs/chat-server.js --port 12345',
+      'cli\t31\texited\t0\tnode /lab/programs/chat-client.js',
+      'bad\t\texited\t\tsh -c exit\t3',
+      '',
+    ].join('\n');
+    expect(parsePrograms(text)).toEqual([
+      { id: 'bad', running: false, command: 'sh -c exit\t3' },
+      { id: 'cli', pid: 31, running: false, exitCode: 0, command: 'node /lab/programs/chat-client.js' },
+      { id: 'srv', pid: 23, running: true, command: 'node /lab/programs/chat-server.js --port 12345' },
+    ]);
+    expect(parsePrograms('')).toEqual([]);
+  });
+
+  it('says how each stands in a few words', () => {
+    const [bad, cli, srv] = parsePrograms('srv\t23\trunning\t\tx\ncli\t31\texited\t1\tx\nbad\t\texited\t\tx\n');
+    expect([srv, cli, bad].map((program) => programState(program!))).toEqual(['running, pid 23', 'exited 1', 'gone']);
+  });
+
+  it('matches what the listing script prints for real program files', async () => {
+    // The script runs in the host; here it runs on this machine against a copy of the
+    // files it reads, with the directory swapped: a program alive (this test's own pid),
+    // one that exited, one whose pid is gone without an exit file.
+    const dir = await mkdtemp(join(tmpdir(), 'socklab-run-'));
+    try {
+      await writeFile(join(dir, 'alive.cmd'), 'node alive.js --port 1\n');
+      await writeFile(join(dir, 'alive.pid'), `${process.pid}\n`);
+      await writeFile(join(dir, 'done.cmd'), 'node done.js\n');
+      await writeFile(join(dir, 'done.pid'), '999999\n');
+      await writeFile(join(dir, 'done.exit'), '2\n');
+      await writeFile(join(dir, 'lost.cmd'), 'node lost.js\n');
+      await writeFile(join(dir, 'lost.pid'), '999998\n');
+      await writeFile(join(dir, 'tool.pid'), '5\n'); // a pid file with no .cmd is not a program
+      const script = LIST_PROGRAMS_SCRIPT.replace(`cd ${RUN_DIR_IN_HOST}`, `cd ${dir}`);
+      const { stdout } = await promisify(execFile)('sh', ['-c', script]);
+      expect(parsePrograms(stdout)).toEqual([
+        { id: 'alive', pid: process.pid, running: true, command: 'node alive.js --port 1' },
+        { id: 'done', pid: 999999, running: false, exitCode: 2, command: 'node done.js' },
+        { id: 'lost', pid: 999998, running: false, command: 'node lost.js' },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('logs', () => {
+  it('tails both files of each program, with headings', () => {
+    expect(logsCommand(['a', 'b'], false)).toEqual(['tail', '-v', '-n', '+1', '/lab/run/a.out', '/lab/run/a.err', '/lab/run/b.out', '/lab/run/b.err']);
+    expect(logsCommand(['a'], true)).toEqual(['tail', '-v', '-n', '+1', '-F', '/lab/run/a.out', '/lab/run/a.err']);
+  });
+
+  it("turns tail's headed output into program lines, across chunk boundaries, keeping the programs' own blank lines", () => {
+    const lines: LogLine[] = [];
+    const parser = new TailParser((line) => lines.push(line));
+    const output = [
+      '==> /lab/run/srv.out <==',
+      'listening on 0.0.0.0:12345 (tcp)',
+      '',
+      'join 10.0.0.20:4000',
+      '',
+      '',
+      '==> /lab/run/srv.err <==',
+      'warning: slow',
+      '',
+      '==> /lab/run/srv.out <==',
+      'leave 10.0.0.20:4000',
+    ].join('\n');
+    // Split at awkward places, as a stream would.
+    for (const chunk of [output.slice(0, 7), output.slice(7, 60), output.slice(60, 61), output.slice(61)]) parser.push(chunk);
+    parser.flush();
+    expect(lines).toEqual([
+      { id: 'srv', stream: 'stdout', line: 'listening on 0.0.0.0:12345 (tcp)' },
+      { id: 'srv', stream: 'stdout', line: '' },
+      { id: 'srv', stream: 'stdout', line: 'join 10.0.0.20:4000' },
+      { id: 'srv', stream: 'stdout', line: '' },
+      { id: 'srv', stream: 'stderr', line: 'warning: slow' },
+      { id: 'srv', stream: 'stdout', line: 'leave 10.0.0.20:4000' },
+    ]);
+  });
+});
+
+describe('the hosts table', () => {
+  const lab: LabStatus = {
+    runId: 'abc123',
+    scenario: 'nat',
+    scenarioFile: 'scenarios/nat.yaml',
+    networks: [
+      { name: 'lan', engineName: 'sl-nat-lan-abc123', subnet: '10.0.1.0/24' },
+      { name: 'wan', engineName: 'sl-nat-wan-abc123', subnet: '10.0.2.0/24' },
+    ],
+    hosts: [
+      { name: 'router', role: 'router', container: 'c1', state: 'running', image: 'i', ips: { lan: '10.0.1.1', wan: '10.0.2.1' }, programs: [] },
+      {
+        name: 'server',
+        role: 'host',
+        container: 'c2',
+        state: 'running',
+        image: 'i',
+        ips: { wan: '10.0.2.10' },
+        programs: [{ id: 'srv', pid: 23, running: true, command: `node /lab/programs/chat-server.js --port 12345 ${'--verbose '.repeat(6)}` }],
+      },
+    ],
+  };
+
+  it('shows each host with its role, networks and addresses, state and programs', () => {
+    expect(formatLabs([lab])).toBe(
+      [
+        'nat  run abc123  scenarios/nat.yaml',
+        '  networks: lan 10.0.1.0/24, wan 10.0.2.0/24',
+        '┌────────┬────────┬───────────────┬─────────┬────────────────────────────────────────────────────────────────┐',
+        '│ host   │ role   │ networks      │ state   │ programs                                                       │',
+        '├────────┼────────┼───────────────┼─────────┼────────────────────────────────────────────────────────────────┤',
+        '│ router │ router │ lan 10.0.1.1  │ running │ -                                                              │',
+        '│        │        │ wan 10.0.2.1  │         │                                                                │',
+        '├────────┼────────┼───────────────┼─────────┼────────────────────────────────────────────────────────────────┤',
+        '│ server │ host   │ wan 10.0.2.10 │ running │ srv: running, pid 23                                           │',
+        '│        │        │               │         │   node /lab/programs/chat-server.js --port 12345 --verbose --… │',
+        '└────────┴────────┴───────────────┴─────────┴────────────────────────────────────────────────────────────────┘',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says when nothing is up, and when a run has no host', () => {
+    expect(formatLabs([])).toBe('no lab is up. Start one with: socklab up SCENARIO.yaml\n');
+    expect(formatLabs([{ ...lab, hosts: [] }])).toMatch(/no hosts: it is being created or was left behind \(socklab down abc123 removes it\)/);
+  });
+});
