@@ -3,8 +3,9 @@
 // small function adding problems; all problems are reported together.
 import { existsSync, statSync } from 'node:fs';
 import { extname, isAbsolute, relative, resolve } from 'node:path';
-import type { PathSegment } from './issues.js';
+import { dottedPath, type PathSegment } from './issues.js';
 import { resolveProgramPath, PROGRAM_EXTENSIONS } from './program-path.js';
+import { closest } from './schema-messages.js';
 import { stepKind, type ExpectationValue, type RunStepValue, type ScenarioValue, type StartStepValue, type StepValue } from './schema.js';
 import {
   broadcastAddress,
@@ -74,7 +75,7 @@ function checkHostAddresses(scenario: ScenarioValue, report: Report) {
       const path = ['hosts', host, 'networks', network];
       const net = scenario.networks[network];
       if (!net) {
-        report(path, `unknown network '${network}'; declare it under 'networks' (known: ${known(scenario.networks)}).`, true);
+        report(path, `unknown network '${network}'${didYouMean(network, Object.keys(scenario.networks))}; declare it under 'networks' (declared: ${known(scenario.networks)}).`, true);
         continue;
       }
       if (!contains(net.subnet, ip)) {
@@ -86,7 +87,12 @@ function checkHostAddresses(scenario: ScenarioValue, report: Report) {
       } else if (ip === broadcastAddress(net.subnet)) {
         report(path, `${ip} is the broadcast address of ${net.subnet}; hosts cannot use it.`);
       } else if (ip === gatewayOf(scenario, network)) {
-        report(path, `${ip} is reserved for network '${network}''s bridge (its gateway); use another address or set networks.${network}.gateway.`);
+        report(
+          path,
+          net.gateway
+            ? `${ip} is the gateway of network '${network}' (networks.${network}.gateway), reserved for the engine's bridge; give this host another address.`
+            : `${ip} is reserved for the engine's bridge on network '${network}' (the gateway is the last usable address unless networks.${network}.gateway says otherwise); give this host another address.`,
+        );
       }
       const key = `${network}/${ip}`;
       const owner = owners.get(key);
@@ -114,13 +120,22 @@ function checkRouting(scenario: ScenarioValue, report: Report) {
       .filter((s): s is string => !!s);
     const onLink = (ip: string) => ownSubnets.some((subnet) => contains(subnet, ip));
     if (spec.role === 'router' && Object.keys(spec.networks).length < 2) {
-      report(['hosts', host, 'role'], `router '${host}' has ${Object.keys(spec.networks).length} network; a router joins at least two networks.`);
+      report(
+        ['hosts', host, 'role'],
+        `router '${host}' is on one network only (${Object.keys(spec.networks).join(', ')}); a router forwards between networks: add it to a second network, or remove 'role: router'.`,
+      );
     }
     const checkNextHop = (path: PathSegment[], via: string) => {
       if (!onLink(via)) {
-        report(path, `next hop ${via} is not on any network of '${host}' (${ownSubnets.join(', ')}); use a router address it can reach directly.`);
+        report(path, `next hop ${via} is not on any network of '${host}' (${ownSubnets.join(', ')}); use the address of a router on one of them.`);
       } else if (!routers.has(via)) {
-        report(path, `next hop ${via} is not the address of a router; give that host 'role: router' or point at a router.`);
+        const owner = hostAt(scenario, via);
+        report(
+          path,
+          owner
+            ? `next hop ${via} is host '${owner}', which is not a router and will not forward; give '${owner}' 'role: router', or point at a router's address.`
+            : `next hop ${via} is the address of no host; point at a router's address.`,
+        );
       }
     };
     if (spec.default_route) checkNextHop(['hosts', host, 'default_route'], spec.default_route);
@@ -146,15 +161,16 @@ function checkNat(scenario: ScenarioValue, report: Report) {
       if (!(forward.network in spec.networks)) {
         report([...path, 'port_forward', 'network'], `'${forward.network}' is not a network of router '${host}' (it has: ${Object.keys(spec.networks).join(', ')}).`);
       }
-      const [targetIp, targetPort] = forward.to.split(':');
+      // The schema has checked the address and the port's range.
+      const [targetIp = ''] = forward.to.split(':');
       const targetOnLink = Object.keys(spec.networks).some(
-        (network) => network !== forward.network && scenario.networks[network] && contains(scenario.networks[network]!.subnet, targetIp!),
+        (network) => network !== forward.network && scenario.networks[network] && contains(scenario.networks[network]!.subnet, targetIp),
       );
       if (!targetOnLink) {
         report([...path, 'port_forward', 'to'], `target ${targetIp} is not on another network of router '${host}'; forward to a host the router reaches directly.`);
-      }
-      if (Number(targetPort) < 1 || Number(targetPort) > 65535) {
-        report([...path, 'port_forward', 'to'], `port ${targetPort} is out of range 1-65535.`);
+      } else if (!hostAt(scenario, targetIp)) {
+        // Forwarding to an address nobody has would only show up as a timeout at run time.
+        report([...path, 'port_forward', 'to'], `target ${targetIp} is the address of no host; forward to one of the hosts' addresses.`);
       }
     });
   }
@@ -175,7 +191,7 @@ function checkFiles(scenario: ScenarioValue, scenarioDir: string, report: Report
       if (isAbsolute(from) || !isInside(scenarioDir, absolute)) {
         report(path, `'${from}' is outside the scenario's folder; copy only files that sit beside the scenario (or below it).`);
       } else if (!existsSync(absolute) || !statSync(absolute).isFile()) {
-        report(path, `file '${from}' does not exist (looked in ${scenarioDir}).`);
+        report(path, `file '${from}' does not exist; paths are relative to the scenario's folder.`);
       }
     });
   }
@@ -186,9 +202,30 @@ function checkSteps(scenario: ScenarioValue, scenarioDir: string, report: Report
   const started = new Set<string>();
   const ran = new Set<string>();
   const ids = new Map<string, string>(); // id -> dotted path of first use
+  const allIds = collectIds(scenario.steps ?? [], ['steps']); // also those given later
+
+  /** Where an id that is not known yet is given later, as a hint to move a step. */
+  const laterHint = (id: string, what: string) => {
+    const later = allIds.get(id);
+    return later ? `'${id}' is given only later (${later.path}); move ${what} after that step.` : undefined;
+  };
+
+  /** stop and wait act on a background program: one begun by an earlier start step. */
+  const checkBackgroundId = (path: PathSegment[], id: string, action: string) => {
+    if (started.has(id)) return;
+    if (ran.has(id)) {
+      report(path, `'${id}' is a run step's program, which has finished before this step; only a program begun by a start step can be ${action}.`);
+      return;
+    }
+    report(
+      path,
+      laterHint(id, 'this step') ??
+        `no program was started with id '${id}' before this step${didYouMean(id, [...started])}; set 'id: ${id}' on the start step that begins it.`,
+    );
+  };
 
   const checkHost = (path: PathSegment[], host: string, what = 'host') => {
-    if (!hosts.has(host)) report(path, `unknown ${what} '${host}'; declared hosts: ${[...hosts].join(', ')}.`);
+    if (!hosts.has(host)) report(path, `unknown ${what} '${host}'${didYouMean(host, [...hosts])}; declared hosts: ${[...hosts].join(', ')}.`);
   };
 
   const checkProgram = (step: StartStepValue | RunStepValue, path: PathSegment[]) => {
@@ -204,7 +241,10 @@ function checkSteps(scenario: ScenarioValue, scenarioDir: string, report: Report
       } else {
         const found = resolveProgramPath(step.program, scenarioDir);
         if (found.kind === 'outside') report(programPath, `'${step.program}' is outside the scenario's folder; keep programs beside the scenario.`);
-        else if (found.kind === 'missing') report(programPath, `program '${step.program}' does not exist (looked in ${found.searched.join(' and ')}).`);
+        else if (found.kind === 'missing') {
+          const where = found.searched.length > 1 ? "neither in the scenario's folder nor in socklab's programs/ folder" : "not in the scenario's folder";
+          report(programPath, `program '${step.program}' is ${where}; check the path (it is relative to the scenario).`);
+        }
       }
     }
     if (step.id !== undefined) {
@@ -214,10 +254,26 @@ function checkSteps(scenario: ScenarioValue, scenarioDir: string, report: Report
     }
   };
 
+  const checkWaitFor = (step: StartStepValue, path: PathSegment[]) => {
+    const waitFor = step.wait_for;
+    if (typeof waitFor === 'object' && waitFor.output === undefined && waitFor.regex === undefined && waitFor.port === undefined) {
+      report([...path, 'wait_for'], `say what to wait for: 'output: TEXT', 'regex: PATTERN' or 'port: NUMBER' (a port that starts listening).`);
+    }
+    if (waitFor === undefined && step.timeout !== undefined) {
+      // A start step does not wait for its program; its timeout only bounds wait_for.
+      report([...path, 'timeout'], `'timeout' on a start step limits 'wait_for', and this step has none; add 'wait_for' or remove 'timeout'.`);
+    }
+  };
+
   const checkExpectation = (expectation: ExpectationValue, path: PathSegment[]) => {
     if ('output' in expectation) {
-      if (!started.has(expectation.output.of) && !ran.has(expectation.output.of)) {
-        report([...path, 'output', 'of'], `no program with id '${expectation.output.of}' runs before this step; set 'id:' on its start or run step.`);
+      const id = expectation.output.of;
+      if (!started.has(id) && !ran.has(id)) {
+        report(
+          [...path, 'output', 'of'],
+          laterHint(id, 'this expectation') ??
+            `no program with id '${id}' runs before this step${didYouMean(id, [...started, ...ran])}; set 'id: ${id}' on its start or run step.`,
+        );
       }
     } else if ('connection' in expectation) checkHost([...path, 'connection', 'host'], expectation.connection.host);
     else if ('listening' in expectation) checkHost([...path, 'listening', 'host'], expectation.listening.host);
@@ -242,6 +298,7 @@ function checkSteps(scenario: ScenarioValue, scenarioDir: string, report: Report
       if ('start' in step) {
         checkHost([...path, 'start'], step.start);
         checkProgram(step, path);
+        checkWaitFor(step, path);
         if (step.id) started.add(step.id);
       } else if ('run' in step) {
         checkHost([...path, 'run'], step.run);
@@ -259,10 +316,14 @@ function checkSteps(scenario: ScenarioValue, scenarioDir: string, report: Report
         observed.forEach((host, hostIndex) =>
           checkHost(typeof step.observe === 'string' ? observePath : [...observePath, hostIndex], host),
         );
-      } else if ('stop' in step) {
-        if (!started.has(step.stop)) {
-          report([...path, 'stop'], `no background program with id '${step.stop}' was started before this step; set 'id: ${step.stop}' on a start step.`);
+        if (typeof step.observe === 'object' && !Array.isArray(step.observe) && step.observe.show && step.observe.command !== undefined) {
+          // The command would win and the views listed in `show` would silently not appear.
+          report([...path, 'observe', 'command'], `give either 'show' (the standard views) or 'command' (one command of your own), not both; make two observe steps to see both.`);
         }
+      } else if ('stop' in step) {
+        checkBackgroundId([...path, 'stop'], step.stop, 'stopped');
+      } else if ('wait' in step) {
+        checkBackgroundId([...path, 'wait'], step.wait, 'waited for');
       } else if ('expect' in step) {
         const list = Array.isArray(step.expect) ? step.expect : [step.expect];
         list.forEach((expectation, i) =>
@@ -272,7 +333,9 @@ function checkSteps(scenario: ScenarioValue, scenarioDir: string, report: Report
         checkHost([...path, 'capture', 'host'], step.capture.host);
         const host = scenario.hosts[step.capture.host];
         step.capture.networks?.forEach((network, i) => {
-          if (host && !(network in host.networks)) {
+          if (!scenario.networks[network]) {
+            report([...path, 'capture', 'networks', i], `unknown network '${network}'${didYouMean(network, Object.keys(scenario.networks))}; declared networks: ${known(scenario.networks)}.`);
+          } else if (host && !(network in host.networks)) {
             report([...path, 'capture', 'networks', i], `'${step.capture.host}' is not on network '${network}' (it is on: ${Object.keys(host.networks).join(', ')}).`);
           }
         });
@@ -283,6 +346,30 @@ function checkSteps(scenario: ScenarioValue, scenarioDir: string, report: Report
   walk(scenario.steps ?? [], ['steps']);
 }
 
+/** Every program id given in the steps, with where, in step order. */
+function collectIds(steps: readonly StepValue[], base: PathSegment[], into = new Map<string, { path: string }>()) {
+  steps.forEach((step, index) => {
+    const path = [...base, index];
+    const note = (id: string | undefined, at: PathSegment[]) => {
+      if (id !== undefined && !into.has(id)) into.set(id, { path: dottedPath(at) });
+    };
+    if ('start' in step || 'run' in step) note(step.id, path);
+    else if ('parallel' in step) step.parallel.forEach((run, i) => note(run.id, [...path, 'parallel', i]));
+    else if ('capture' in step && 'steps' in step) collectIds(step.steps, [...path, 'steps'], into);
+  });
+  return into;
+}
+
 function known(record: Record<string, unknown>): string {
   return Object.keys(record).join(', ');
+}
+
+function didYouMean(name: string, names: readonly string[]): string {
+  const suggestion = closest(name, names);
+  return suggestion ? ` (did you mean '${suggestion}'?)` : '';
+}
+
+/** The host that has `ip` on one of its networks. */
+function hostAt(scenario: ScenarioValue, ip: string): string | undefined {
+  return Object.entries(scenario.hosts).find(([, spec]) => Object.values(spec.networks).includes(ip))?.[0];
 }

@@ -3,11 +3,17 @@
 // Cross-field rules (addresses inside subnets, references between names) live in rules.ts.
 import { z } from 'zod';
 
-const NAME = /^[a-z][a-z0-9_-]{0,30}$/i;
+// A scenario is parsed once per process: generating zod's fast parsers with `new Function`
+// costs more (about 15 ms of a `socklab validate`) than they save on one parse.
+z.config({ jitless: true });
+
+// Spelled out in both cases rather than with the `i` flag: JSON Schema patterns carry no
+// flags, and the editor must accept exactly what socklab accepts.
+const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,30}$/;
 const name = (what: string) =>
   z
     .string()
-    .regex(NAME, `a ${what} name starts with a letter and holds letters, digits, '-' or '_' (at most 31)`);
+    .regex(NAME, `a ${what} name starts with a letter and holds up to 31 letters, digits, '-' or '_'`);
 
 export const HostName = name('host');
 export const NetworkName = name('network');
@@ -18,21 +24,37 @@ export const CIDR = z.cidrv4({ error: 'expected an IPv4 subnet in CIDR form such
 export const Port = z
   .number({ error: 'expected a port number from 1 to 65535' })
   .int('expected a whole port number')
-  .min(1, 'a port is at least 1')
-  .max(65535, 'a port is at most 65535');
+  .min(1, { error: (issue) => `port ${String(issue.input)} is out of range: a port number is 1 to 65535` })
+  .max(65535, { error: (issue) => `port ${String(issue.input)} is out of range: a port number is 1 to 65535` });
+
+const ADDRESS_PATTERN = /^(\*|\d{1,3}(\.\d{1,3}){3}):(\*|\d{1,5})$/;
+const ADDRESS_PORT = /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/;
+
+/**
+ * The numbers a pattern cannot bound: octets above 255 and ports outside 1-65535 would
+ * otherwise pass the pattern and then silently never match anything.
+ */
+function checkAddressAndPort(value: string, ctx: z.RefinementCtx): void {
+  if (!ADDRESS_PATTERN.test(value)) return; // the pattern's own message covers it
+  const [ip = '', port = ''] = value.split(':');
+  if (ip !== '*' && ip.split('.').some((octet) => Number(octet) > 255)) {
+    ctx.addIssue({ code: 'custom', message: `${ip} is not an IPv4 address: each of its four numbers is 0 to 255` });
+  }
+  if (port !== '*' && (Number(port) < 1 || Number(port) > 65535)) {
+    ctx.addIssue({ code: 'custom', message: `port ${port} is out of range: a port number is 1 to 65535` });
+  }
+}
 
 /** `ip:port` where either side may be `*` (any), as ports and addresses are often ephemeral. */
 export const AddressPattern = z
   .string()
-  .regex(
-    /^(\*|\d{1,3}(\.\d{1,3}){3}):(\*|\d{1,5})$/,
-    "expected 'address:port' where either part may be '*', e.g. '10.0.0.10:60001' or '10.0.0.20:*'",
-  );
+  .regex(ADDRESS_PATTERN, "expected 'address:port' where either part may be '*', e.g. '10.0.0.10:60001' or '10.0.0.20:*'")
+  .superRefine(checkAddressAndPort);
 
 /** Seconds as a number, or a string with a unit: '500ms', '10s', '2m'. */
 export const Duration = z.union(
   [
-    z.number().positive('a duration is more than 0 seconds'),
+    z.number().positive("a duration must be more than 0 seconds, e.g. 10 or '500ms'"),
     z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, "expected a duration such as 10, '500ms', '10s' or '2m'"),
   ],
   { error: "expected a duration: seconds as a number, or a string such as '500ms', '10s', '2m'" },
@@ -70,7 +92,8 @@ export const PortForward = z
       port: Port.describe('Port on the router\'s address on `network`'),
       to: z
         .string()
-        .regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, "expected 'address:port' such as '10.10.10.67:60001'")
+        .regex(ADDRESS_PORT, "expected 'address:port' such as '10.10.10.67:60001'")
+        .superRefine(checkAddressAndPort)
         .describe('Where the traffic is forwarded (DNAT)'),
     }),
   })
@@ -90,7 +113,8 @@ export const Host = z.strictObject({
   description: z.string().optional(),
   networks: z
     .record(NetworkName, IPv4)
-    .refine((value) => Object.keys(value).length > 0, 'a host needs at least one network')
+    .refine((value) => Object.keys(value).length > 0, 'a host needs at least one network: `networks: { NETWORK: ADDRESS }`')
+    .meta({ minProperties: 1 }) // the refine, as the editor's JSON Schema can say it
     .describe('Network name -> this host\'s fixed address on it'),
   default_route: IPv4.optional().describe('Default gateway: a router\'s address on one of this host\'s networks'),
   routes: z.array(Route).optional(),
@@ -168,13 +192,25 @@ export const StopStep = z.strictObject({
   expect: OutputExpectation.optional(),
 });
 
+export const WaitStep = z.strictObject({
+  wait: ProgramId.describe('The id of a started program: wait until it exits by itself'),
+  timeout: Duration.optional().describe('Longest wait (default 30s)'),
+  expect: OutputExpectation.optional().describe('Checked on its whole output; exit defaults to 0'),
+});
+
+/**
+ * TCP states as netstat prints them. LISTEN is left out on purpose: a connection expectation
+ * never matches a listening socket; `listening:` checks those.
+ */
+export const TCP_STATES = ['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSING'] as const;
+
 export const Expectation = z.union([
   z.strictObject({ output: OutputExpectation.extend({ of: ProgramId }) }),
   z.strictObject({
     connection: z.strictObject({
       host: HostName,
       protocol: z.enum(['tcp', 'udp']).optional(),
-      state: z.string().optional().describe('e.g. ESTABLISHED, TIME_WAIT; default: any'),
+      state: z.enum(TCP_STATES).optional().describe('As netstat shows it, e.g. ESTABLISHED, TIME_WAIT; default: any'),
       local: AddressPattern,
       remote: AddressPattern,
       absent: z.boolean().optional(),
@@ -218,7 +254,7 @@ export const CaptureStep = z.strictObject({
   },
 });
 
-export const STEP_KINDS = ['start', 'run', 'parallel', 'sleep', 'observe', 'stop', 'expect', 'capture'] as const;
+export const STEP_KINDS = ['start', 'run', 'parallel', 'sleep', 'observe', 'stop', 'wait', 'expect', 'capture'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export const STEP_SCHEMAS = {
@@ -228,6 +264,7 @@ export const STEP_SCHEMAS = {
   sleep: SleepStep,
   observe: ObserveStep,
   stop: StopStep,
+  wait: WaitStep,
   expect: ExpectStep,
   capture: CaptureStep,
 } as const;
@@ -239,6 +276,7 @@ export const Step: z.ZodType<StepValue> = z.union([
   SleepStep,
   ObserveStep,
   StopStep,
+  WaitStep,
   ExpectStep,
   CaptureStep,
 ]);
@@ -247,8 +285,14 @@ export const Scenario = z.strictObject({
   name: name('scenario').describe('Scenario name: labels, container names and `socklab status` use it'),
   description: z.string().optional(),
   image: z.string().optional().describe('Default image for hosts (default: the socklab lab image)'),
-  networks: z.record(NetworkName, Network).refine((v) => Object.keys(v).length > 0, 'a scenario needs at least one network'),
-  hosts: z.record(HostName, Host).refine((v) => Object.keys(v).length > 0, 'a scenario needs at least one host'),
+  networks: z
+    .record(NetworkName, Network)
+    .refine((v) => Object.keys(v).length > 0, 'a scenario needs at least one network, e.g. `lan: { subnet: 10.0.0.0/24 }`')
+    .meta({ minProperties: 1 }),
+  hosts: z
+    .record(HostName, Host)
+    .refine((v) => Object.keys(v).length > 0, 'a scenario needs at least one host, e.g. `server: { networks: { lan: 10.0.0.10 } }`')
+    .meta({ minProperties: 1 }),
   steps: z.array(Step).optional(),
 });
 
@@ -259,6 +303,7 @@ export type SleepStepValue = z.infer<typeof SleepStep>;
 export type ObserveStepValue = z.infer<typeof ObserveStep>;
 export type StopStepValue = z.infer<typeof StopStep>;
 export type ExpectStepValue = z.infer<typeof ExpectStep>;
+export type WaitStepValue = z.infer<typeof WaitStep>;
 export type CaptureStepValue = { capture: { host: string; networks?: string[]; filter?: string }; steps: StepValue[] };
 export type StepValue =
   | StartStepValue
@@ -267,6 +312,7 @@ export type StepValue =
   | SleepStepValue
   | ObserveStepValue
   | StopStepValue
+  | WaitStepValue
   | ExpectStepValue
   | CaptureStepValue;
 
