@@ -1,5 +1,6 @@
 // A lab on the engine: bringing a plan up, configuring hosts, and tearing it all down.
 // Teardown works from labels alone, so it also removes what a crashed run left behind.
+import { readFile } from 'node:fs/promises';
 import type { Runtime, ExecOptions, ExecResult } from '../runtime/runtime.js';
 import { BRIDGE_PREFIX, LABEL } from '../runtime/labels.js';
 import { ScenarioError } from '../scenario/issues.js';
@@ -75,7 +76,9 @@ export class Lab {
       checkAbort();
       await settleAll(plan.hosts.map((host) => runtime.startContainer(host.container)));
       checkAbort();
-      await settleAll(plan.hosts.map((host) => lab.sh(host.name, host.setupScript, 'network setup (routes, NAT)')));
+      await settleAll(
+        plan.hosts.flatMap((host) => [lab.sh(host.name, host.setupScript, 'network setup (routes, NAT)'), copyHostFiles(runtime, host)]),
+      );
       return lab;
     } catch (error) {
       await teardownRun(runtime, image, plan.runId);
@@ -86,6 +89,14 @@ export class Lab {
   teardown(): Promise<TeardownReport> {
     return teardownRun(this.runtime, this.image, this.plan.runId);
   }
+}
+
+async function copyHostFiles(runtime: Runtime, host: PlannedHost): Promise<void> {
+  if (host.files.length === 0) return;
+  const files = await Promise.all(
+    host.files.map(async (file) => ({ path: file.pathInHost, content: await readFile(file.source), mode: 0o644 })),
+  );
+  await runtime.copyFiles(host.container, files);
 }
 
 /**

@@ -210,6 +210,7 @@ export function planOfRunningLab(lab: LabInfo): LabPlan {
       role: host.role === 'router' ? 'router' : 'host',
       ips: { ...host.ips },
       setupScript: '',
+      files: [],
       spec: {
         name: host.container,
         hostname: host.name,

@@ -7,7 +7,10 @@ import { BRIDGE_PREFIX, LABEL } from '../runtime/labels.js';
 import { gatewayOf } from '../scenario/rules.js';
 import type { HostValue, ScenarioValue } from '../scenario/schema.js';
 import { LAUNCHER_IN_HOST, LAUNCHER_SCRIPT, RUN_DIR_IN_HOST } from './host-process.js';
-import { dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
+
+/** Where a host's `files` land when the scenario names no destination. */
+export const FILES_DIR_IN_HOST = '/lab/files';
 
 export interface PlannedHost {
   name: string;
@@ -18,6 +21,8 @@ export interface PlannedHost {
   spec: ContainerSpec;
   /** Shell script run once after start: routes and NAT. Empty when nothing to do. */
   setupScript: string;
+  /** The scenario's `files`, copied in at start: absolute source -> path in the host. */
+  files: { source: string; pathInHost: string }[];
 }
 
 export interface PlannedNetwork {
@@ -64,6 +69,8 @@ export function planLab(
   scenario: ScenarioValue,
   options: { runId: string; image: string; scenarioFile?: string },
 ): LabPlan {
+  // `files` are relative to the scenario's folder (rules.ts keeps them inside it).
+  const scenarioDir = options.scenarioFile ? dirname(options.scenarioFile) : process.cwd();
   const { runId } = options;
   const base = runLabels(runId, scenario.name, options.scenarioFile);
   const bridges = bridgeNames(runId, Object.keys(scenario.networks));
@@ -88,6 +95,11 @@ export function planLab(
       role: host.role,
       ips: { ...host.networks },
       setupScript: hostSetupScript(scenario, host),
+      files: (host.files ?? []).map((file) =>
+        typeof file === 'string'
+          ? { source: resolve(scenarioDir, file), pathInHost: `${FILES_DIR_IN_HOST}/${basename(file)}` }
+          : { source: resolve(scenarioDir, file.from), pathInHost: file.to },
+      ),
       spec: {
         name: container,
         hostname: name,
