@@ -24,6 +24,20 @@ export function datagramLine(data: Buffer, from: dgram.RemoteInfo, bufsize: numb
   return `datagram from ${fmtAddr(from.address, from.port)}: ${oneLine(kept.toString('utf8'))}${cut}`;
 }
 
+/** The flags every UDP server takes: --bind, --port, --count, --bufsize. */
+function udpServerFlags(d: { name: string; summary: string; port: number; count: number; bufsize: number }, verb: string) {
+  return parseCli({
+    name: d.name,
+    summary: d.summary,
+    options: {
+      bind: bindFlag(),
+      port: portFlag(d.port, 'UDP port to receive on'),
+      count: countFlag(d.count, `datagrams to ${verb} before exiting (0 = run until stopped)`),
+      bufsize: bufsizeFlag(d.bufsize),
+    },
+  });
+}
+
 export interface ReceiverDefaults {
   name: string;
   summary: string;
@@ -34,16 +48,7 @@ export interface ReceiverDefaults {
 
 /** A UDP server that prints `--count` datagrams (0 = forever) and exits 0. */
 export function runUdpReceiver(d: ReceiverDefaults): void {
-  const flags = parseCli({
-    name: d.name,
-    summary: d.summary,
-    options: {
-      bind: bindFlag(),
-      port: portFlag(d.port, 'UDP port to receive on'),
-      count: countFlag(d.count, 'datagrams to receive before exiting (0 = run until stopped)'),
-      bufsize: bufsizeFlag(d.bufsize),
-    },
-  });
+  const flags = udpServerFlags(d, 'receive');
   exitOnStopSignals();
   runMain(d.name, async () => {
     const socket = dgram.createSocket(udpType(flags.bind));
@@ -161,16 +166,7 @@ export interface ResponderDefaults {
  * counter, seed 003's echo). `--count` replies then exit 0; 0 = run until stopped.
  */
 export function runUdpResponder(d: ResponderDefaults): void {
-  const flags = parseCli({
-    name: d.name,
-    summary: d.summary,
-    options: {
-      bind: bindFlag(),
-      port: portFlag(d.port, 'UDP port to receive on'),
-      count: countFlag(d.count, 'datagrams to answer before exiting (0 = run until stopped)'),
-      bufsize: bufsizeFlag(d.bufsize),
-    },
-  });
+  const flags = udpServerFlags(d, 'answer');
   exitOnStopSignals();
   runMain(d.name, async () => {
     const socket = dgram.createSocket(udpType(flags.bind));
