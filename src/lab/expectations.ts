@@ -49,10 +49,13 @@ export function checkOutput(result: ExecResult, expectation: OutputExpectationVa
   return failures;
 }
 
+/** netstat's PID/Program column: the program is matched by name, the PID by placeholder. */
+const ownedBy = (socket: SocketRecord, program: string | undefined) => program === undefined || socket.program === program;
+
 function describeSockets(sockets: SocketRecord[]): string {
   if (sockets.length === 0) return 'no sockets';
   return sockets
-    .map((s) => `${s.protocol} ${endpointText(s.local)} ${endpointText(s.remote)} ${s.state}`.trim())
+    .map((s) => `${s.protocol} ${endpointText(s.local)} ${endpointText(s.remote)} ${s.state} ${s.pid ? `${s.pid}/${s.program}` : ''}`.trim())
     .join('; ');
 }
 
@@ -90,7 +93,8 @@ export async function checkExpectation(
         (!want.state || s.state === want.state) &&
         s.state !== 'LISTEN' &&
         matchesPattern(s.local, want.local) &&
-        matchesPattern(s.remote, want.remote),
+        matchesPattern(s.remote, want.remote) &&
+        ownedBy(s, want.program),
     );
     const subject = `${want.host}: connection ${want.local} <-> ${want.remote}${want.state ? ` (${want.state})` : ''}`;
     if (want.absent) {
@@ -109,9 +113,10 @@ export async function checkExpectation(
         s.protocol === protocol &&
         (protocol === 'udp' || s.state === 'LISTEN') &&
         s.local.port === want.port &&
-        (!want.address || s.local.ip === want.address || s.local.ip === '0.0.0.0'),
+        (!want.address || s.local.ip === want.address || s.local.ip === '0.0.0.0') &&
+        ownedBy(s, want.program),
     );
-    const subject = `${want.host}: listening on ${want.address ?? '*'}:${want.port}/${protocol}`;
+    const subject = `${want.host}: ${want.program ?? 'something'} listening on ${want.address ?? '*'}:${want.port}/${protocol}`;
     const listeners = all.filter((s) => s.state === 'LISTEN' || s.protocol === 'udp');
     return { subject, failures: found.length ? [] : [`nothing listens there; listening: ${describeSockets(listeners)}`] };
   }

@@ -213,6 +213,7 @@ export const Expectation = z.union([
       state: z.enum(TCP_STATES).optional().describe('As netstat shows it, e.g. ESTABLISHED, TIME_WAIT; default: any'),
       local: AddressPattern,
       remote: AddressPattern,
+      program: z.string().optional().describe("The socket's program as netstat names it (node, python3); its PID is never fixed"),
       absent: z.boolean().optional(),
     }),
   }),
@@ -222,6 +223,7 @@ export const Expectation = z.union([
       protocol: z.enum(['tcp', 'udp']).optional(),
       port: Port,
       address: IPv4.optional(),
+      program: z.string().optional().describe("The socket's program as netstat names it (node, python3); its PID is never fixed"),
     }),
   }),
   z.strictObject({
