@@ -7,7 +7,9 @@ const program = new Command();
 program
   .name('socklab')
   .description('A containerised network lab: socket lessons on real hosts, with real addresses, NAT and captures')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Lets `socklab exec HOST -- CMD -x` hand `-x` to CMD instead of parsing it as ours.
+  .enablePositionalOptions();
 
 /** Wraps a command so its exit code (or error) ends the process. */
 const action =
@@ -36,6 +38,104 @@ program
   .argument('<files...>', 'scenario files')
   .option('--json', 'print the issues as JSON')
   .action(action(async (files: string[], options: { json?: boolean }) => (await import('./commands/validate.js')).validateCommand(files, options)));
+
+// The lesson library: run many scenarios as a suite, and list the bundled lessons.
+program
+  .command('test')
+  .description('run scenarios one after another and print a pass/fail table with durations; exit 0 only if all pass')
+  .argument('[paths...]', 'scenario files or folders of them (default: the bundled lessons)')
+  .option('--verbose', "stream every run's output as `socklab run` does")
+  .option('--out <dir>', 'folder for captures and reports', '.socklab/runs')
+  .action(action(async (paths: string[], options: { verbose?: boolean; out?: string }) => (await import('./commands/test.js')).testCommand(paths, options)));
+
+program
+  .command('list')
+  .description('list the bundled lessons with what each one shows')
+  .argument('[folder]', 'a folder of scenarios instead of the bundled lessons')
+  .option('--json', 'print JSON for tools')
+  .action(action(async (folder: string | undefined, options: { json?: boolean }) => (await import('./commands/list.js')).listCommand(folder, options)));
+
+// Keeping a lab up and exploring it (issue 6): the lab lives on the engine, found by labels.
+program
+  .command('up')
+  .description("bring a lab up with its setup (networks, hosts, routes, NAT, the scenario's start steps) and leave it running")
+  .argument('<scenario>', 'scenario file (YAML)')
+  .option('--replace', 'tear down the same scenario first if it is already up')
+  .action(action(async (file: string, options: { replace?: boolean }) => (await import('./commands/up.js')).upCommand(file, options)));
+
+program
+  .command('status')
+  .description('the labs that are up: hosts, addresses and the programs running in each')
+  .argument('[lab]', 'only this lab (scenario name or run id)')
+  .option('--json', 'print JSON for tools')
+  .option('--watch', 'redraw in place until Ctrl+C')
+  .option('--interval <seconds>', 'seconds between redraws with --watch', '2')
+  .action(action(async (lab: string | undefined, options: { json?: boolean; watch?: boolean; interval?: string }) => (await import('./commands/status.js')).statusCommand(lab, options)));
+
+program
+  .command('exec')
+  .description('run a command in a host of a lab that is up; exits with its exit code')
+  .argument('<host>', 'HOST, or LAB/HOST when several labs are up')
+  .argument('<command...>', 'the command, after --')
+  .usage('<host> -- <command...>')
+  .passThroughOptions()
+  .action(action(async (host: string, command: string[]) => (await import('./commands/exec.js')).execCommand(host, command)));
+
+program
+  .command('shell')
+  .description('an interactive shell in a host (bash, else sh), resizing with the terminal')
+  .argument('<host>', 'HOST, or LAB/HOST when several labs are up')
+  .action(action(async (host: string) => (await import('./commands/shell.js')).shellCommand(host)));
+
+program
+  .command('netstat')
+  .description("a host's sockets (netstat -tuanp)")
+  .argument('<host>', 'HOST, or LAB/HOST')
+  .action(action(async (host: string) => (await import('./commands/shortcuts.js')).shortcutCommand('netstat', host)));
+
+program
+  .command('ps')
+  .description("a host's processes (ps aux); with no host or a lab's name, the same as status")
+  .argument('[host]', 'HOST, LAB/HOST, or a lab')
+  .option('--json', 'with no host: print the status as JSON')
+  .action(action(async (host: string | undefined, options: { json?: boolean }) => (await import('./commands/shortcuts.js')).psCommand(host, options)));
+
+program
+  .command('conntrack')
+  .description("a router's connection tracking table: the NAT translations (conntrack -L)")
+  .argument('<router>', 'ROUTER, or LAB/ROUTER')
+  .action(action(async (host: string) => (await import('./commands/shortcuts.js')).shortcutCommand('conntrack', host)));
+
+program
+  .command('capture')
+  .description('capture packets on a host; writes a pcap and prints the decoded packets')
+  .argument('<host>', 'HOST, or LAB/HOST')
+  .option('--network <name>', 'only the interface on this scenario network')
+  .option('--iface <name>', "only this interface (eth0, eth1...; 'any' for all)")
+  .option('--seconds <n>', 'stop after n seconds (default: at Ctrl+C)')
+  .option('--filter <expr>', 'tcpdump filter, e.g. "tcp port 80"')
+  .option('--out <dir>', 'folder for the pcap and its text', '.socklab/captures')
+  .action(action(async (host: string, options: Record<string, string>) => (await import('./commands/capture.js')).captureCommand(host, options)));
+
+program
+  .command('logs')
+  .description('the output of the programs started on a host, each line prefixed with the program id')
+  .argument('<host>', 'HOST, or LAB/HOST')
+  .option('-f, --follow', 'keep printing new output until Ctrl+C')
+  .action(action(async (host: string, options: { follow?: boolean }) => (await import('./commands/logs.js')).showLogsCommand(host, options)));
+
+program
+  .command('down')
+  .description('tear a lab down completely: containers, networks and host rules')
+  .argument('[lab]', 'scenario name or run id (needed when several labs are up)')
+  .option('--all', 'remove everything socklab owns (every lab), like cleanup')
+  .action(action(async (lab: string | undefined, options: { all?: boolean }) => (await import('./commands/down.js')).downCommand(lab, options)));
+
+program
+  .command('doctor')
+  .description('check that labs can run here (engine, image, container rights, netem, subnets, leftovers), with a fix for each problem')
+  .option('--fix', 'start or install the engine and build the lab image where possible')
+  .action(action(async (options: { fix?: boolean }) => (await import('./commands/doctor.js')).doctorCommand(options)));
 
 program
   .command('cleanup')
