@@ -18,30 +18,48 @@ export async function prepareEngine(): Promise<{ runtime: Runtime; image: string
   return { runtime: engine, image: ref };
 }
 
+/** What ended a command early: a signal, or nobody reading its output any more (`| head`). */
+export type Interruption = 'SIGINT' | 'SIGTERM' | 'EPIPE';
+
+/** The shell's codes: 128 + SIGINT (2), SIGTERM (15), SIGPIPE (13). */
+export const INTERRUPTED_EXIT: Record<Interruption, number> = { SIGINT: 130, SIGTERM: 143, EPIPE: 141 };
+
 /**
- * Turns SIGINT/SIGTERM into an abort, so the command can tear down before exiting.
- * A second signal is answered with a note: teardown is already under way.
+ * Turns SIGINT/SIGTERM, and a closed standard output, into an abort, so the command can
+ * tear its lab down before exiting (dying on EPIPE would leave the lab behind). A second
+ * signal is answered with a note: teardown is already under way.
  */
-export function abortOnSignals(onFirst: (signal: NodeJS.Signals) => void): { signal: AbortSignal; received: () => NodeJS.Signals | undefined; dispose: () => void } {
+export function abortOnSignals(onFirst: (reason: Interruption) => void): {
+  signal: AbortSignal;
+  received: () => Interruption | undefined;
+  dispose: () => void;
+} {
   const controller = new AbortController();
-  let received: NodeJS.Signals | undefined;
-  const handler = (signal: NodeJS.Signals) => {
+  let received: Interruption | undefined;
+  const interrupt = (reason: Interruption) => {
     if (received) {
-      process.stderr.write('socklab: still tearing the lab down; one moment.\n');
+      if (reason !== 'EPIPE') process.stderr.write('socklab: still tearing the lab down; one moment.\n');
       return;
     }
-    received = signal;
-    onFirst(signal);
-    controller.abort(new Error(`interrupted by ${signal}`));
+    received = reason;
+    if (reason !== 'EPIPE') onFirst(reason);
+    controller.abort(new Error(reason === 'EPIPE' ? 'standard output was closed' : `interrupted by ${reason}`));
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  const onSignal = (signal: NodeJS.Signals) => interrupt(signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+  const onStdoutError = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    interrupt('EPIPE');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.stdout.on('error', onStdoutError);
   return {
     signal: controller.signal,
     received: () => received,
     dispose: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // Left in place: a write after the command ends must not crash on a closed pipe either.
     },
   };
 }

@@ -10,8 +10,8 @@ export const EXIT = {
   invalid: 2,
   /** The engine or the lab image is unavailable. */
   environment: 3,
-  interrupted: 130,
 } as const;
+// Interrupted commands exit with the shell's codes: see INTERRUPTED_EXIT in context.ts.
 
 /** Prints an error the way a user can act on it and returns the exit code. */
 export function reportError(error: unknown, write: (text: string) => void = (text) => process.stderr.write(text)): number {

@@ -21,6 +21,10 @@ export interface CliProcess {
   /** Resolves when the combined output first matches `pattern`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   kill(signal: NodeJS.Signals): void;
+  /** Stops reading the CLI's standard output, as `| head` does once it has its lines. */
+  closeStdout(): void;
+  /** What it has printed so far (stdout and stderr). */
+  output(): string;
 }
 
 export function startCli(args: string[], env: Record<string, string> = {}): CliProcess {
@@ -60,6 +64,8 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliP
         check();
       }),
     kill: (signal) => child.kill(signal),
+    closeStdout: () => child.stdout.destroy(),
+    output: () => stdout + stderr,
   };
 }
 

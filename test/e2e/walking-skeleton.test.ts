@@ -54,4 +54,15 @@ describe('socklab run scenarios/tcp-hello.yaml', () => {
     expect(runId).toBeDefined();
     expect(await findLeftovers(runtime, runId)).toEqual([]);
   });
+
+  it('tears everything down when its output pipe closes mid-lesson (`| head`), exiting 141', async () => {
+    const cli = startCli(['run', 'scenarios/tcp-hello.yaml']);
+    await cli.waitFor(/\(run ([0-9a-f]{6})\)/);
+    const runId = runIdOf(cli.output());
+    cli.closeStdout(); // the next line the lesson prints meets a closed pipe
+    const { code } = await cli.result;
+    expect(code).toBe(141);
+    expect(runId).toBeDefined();
+    expect(await findLeftovers(runtime, runId)).toEqual([]);
+  });
 });

@@ -2,7 +2,7 @@
 import { loadScenario } from '../../scenario/load.js';
 import { ConsoleReporter } from '../../lab/reporter.js';
 import { runScenario } from '../../lab/run-scenario.js';
-import { abortOnSignals, prepareEngine } from '../context.js';
+import { abortOnSignals, INTERRUPTED_EXIT, prepareEngine } from '../context.js';
 import { EXIT } from '../errors.js';
 import { consoleStyle } from '../style.js';
 
@@ -29,8 +29,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       keep: options.keep,
     });
     const failed = outcome.verdicts.filter((verdict) => verdict.failures.length > 0);
-    const signal = interruption.received();
-    if (signal) return signal === 'SIGTERM' ? 143 : EXIT.interrupted;
+    const interrupted = interruption.received();
+    if (interrupted) return INTERRUPTED_EXIT[interrupted];
     if (outcome.error) {
       process.stderr.write(style.red(`✘ ${outcome.error.message}\n`));
       return EXIT.failed;
@@ -46,8 +46,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     process.stdout.write(style.green(`✔ ${summary}\n`));
     return EXIT.ok;
   } catch (error) {
-    const signal = interruption.received();
-    if (signal) return signal === 'SIGTERM' ? 143 : EXIT.interrupted;
+    const interrupted = interruption.received();
+    if (interrupted) return INTERRUPTED_EXIT[interrupted];
     throw error;
   } finally {
     interruption.dispose();

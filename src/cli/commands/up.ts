@@ -10,7 +10,7 @@ import { newRunId, planLab } from '../../lab/plan.js';
 import { ProgramLibrary } from '../../lab/programs.js';
 import { StepRunner } from '../../lab/step-runner.js';
 import { imageForLab, labStatus, listLabs } from '../../lab/labs.js';
-import { abortOnSignals, prepareEngine } from '../context.js';
+import { abortOnSignals, INTERRUPTED_EXIT, prepareEngine } from '../context.js';
 import { EXIT } from '../errors.js';
 import { consoleStyle } from '../style.js';
 import { formatLab } from '../lab-table.js';
@@ -91,7 +91,7 @@ export async function upCommand(file: string, options: UpOptions): Promise<numbe
       reporter.info(`lab removed: ${removed.containers} container(s), ${removed.networks} network(s), ${removed.rules} host rule(s)`);
     }
     const received = interruption.received();
-    if (received) return received === 'SIGTERM' ? 143 : EXIT.interrupted;
+    if (received) return INTERRUPTED_EXIT[received];
     throw error;
   } finally {
     interruption.dispose();
