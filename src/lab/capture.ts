@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackgroundProgram, sleep } from './host-process.js';
 import type { Lab } from './lab.js';
+import { shortPath } from '../util/paths.js';
 
 export interface CaptureTarget {
   /** File name stem: HOST (all interfaces) or HOST-NETWORK. */
@@ -107,6 +108,6 @@ async function waitUntilListening(program: BackgroundProgram, signal?: AbortSign
 export function decodedExcerpt(result: CaptureResult, maxLines = 40): string {
   const lines = result.decoded.trim().split('\n');
   return lines.length > maxLines
-    ? [...lines.slice(0, maxLines), `... ${lines.length - maxLines} more packets in ${result.textPath}`].join('\n')
+    ? [...lines.slice(0, maxLines), `... ${lines.length - maxLines} more packets in ${shortPath(result.textPath)}`].join('\n')
     : lines.join('\n');
 }

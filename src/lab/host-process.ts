@@ -19,7 +19,9 @@ id=$1; shift
 run=${RUN_DIR_IN_HOST}
 mkdir -p "$run"
 printf '%s\\n' "$*" > "$run/$id.cmd"
-"$@" > "$run/$id.out" 2> "$run/$id.err" &
+# A background job of a non-interactive shell starts with SIGINT and SIGQUIT ignored
+# (POSIX); reset them so Ctrl+C semantics (stop: SIGINT) reach the program, as in a terminal.
+env --default-signal=INT,QUIT "$@" > "$run/$id.out" 2> "$run/$id.err" &
 echo $! > "$run/$id.pid"
 wait $!
 echo $? > "$run/$id.exit"
@@ -46,6 +48,8 @@ export interface OutputSink {
 
 export class BackgroundProgram {
   private stdoutSeen = '';
+  /** Bytes of each output file the live follow has delivered. */
+  private readonly bytesSeen = { stdout: 0, stderr: 0 };
   private following: AbortController | undefined;
 
   private constructor(
@@ -81,6 +85,7 @@ export class BackgroundProgram {
           signal,
           onStdout: (chunk) => {
             if (stream === 'stdout') this.stdoutSeen += chunk.toString();
+            this.bytesSeen[stream] += chunk.length;
             splitter.push(chunk);
           },
         })
@@ -98,6 +103,24 @@ export class BackgroundProgram {
     // every followed program would leave two `tail`s in its host (seen in `socklab ps` after `up`).
     const pidFiles = `${this.files.out}.follower ${this.files.err}.follower`;
     void this.lab.exec(this.host, ['sh', '-c', `kill $(cat ${pidFiles} 2>/dev/null) 2>/dev/null; rm -f ${pidFiles}`]).catch(() => undefined);
+  }
+
+  get isFollowed(): boolean {
+    return this.following !== undefined && !this.following.signal.aborted;
+  }
+
+  /**
+   * Waits (briefly) until the live follow has delivered everything the program has written
+   * so far, so its lines print before the next step's heading rather than after it.
+   */
+  async catchUp(timeoutMs = 500): Promise<void> {
+    if (!this.isFollowed) return;
+    const sizes = await this.lab.exec(this.host, ['stat', '-c', '%s', this.files.out, this.files.err]);
+    const [out, err] = sizes.stdout.trim().split('\n').map(Number);
+    const deadline = Date.now() + timeoutMs;
+    while ((this.bytesSeen.stdout < (out ?? 0) || this.bytesSeen.stderr < (err ?? 0)) && Date.now() < deadline) {
+      await sleep(10);
+    }
   }
 
   /** The standard output followed so far (what `wait_for` looks at). */

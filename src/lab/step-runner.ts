@@ -2,6 +2,7 @@
 // or to completion, observations, expectations and packet captures. Expectation failures
 // are collected and the run goes on; anything that makes later steps meaningless (a program
 // that never became ready, a missing program id) stops the run with a StepError.
+import { shortPath } from '../util/paths.js';
 import type { ExecResult } from '../runtime/runtime.js';
 import {
   durationMs,
@@ -95,6 +96,7 @@ export class StepRunner {
 
   private async runStep(step: StepValue, label: string): Promise<void> {
     const { reporter } = this.options;
+    await this.catchUpOutput();
     switch (stepKind(step)) {
       case 'start':
         return this.start(step as StartStepValue, label);
@@ -132,6 +134,11 @@ export class StepRunner {
       default:
         throw new StepError(label, undefined, 'unknown step');
     }
+  }
+
+  /** Lets background programs' output print before the next heading (the console reads in order). */
+  private async catchUpOutput(): Promise<void> {
+    await Promise.all([...this.background.values()].map((program) => program.catchUp().catch(() => undefined)));
   }
 
   private record(verdict: ExpectationVerdict): void {
@@ -336,7 +343,7 @@ export class StepRunner {
     } finally {
       // Stop and collect even when an inner step failed: the capture shows why.
       for (const result of await capture.stop(this.options.outputDir)) {
-        reporter.section(`capture on ${host} (${result.iface}; ${result.legend}) -> ${result.pcapPath}`, decodedExcerpt(result));
+        reporter.section(`capture on ${host} (${result.iface}; ${result.legend}) -> ${shortPath(result.pcapPath)}`, decodedExcerpt(result));
       }
     }
   }
