@@ -64,10 +64,6 @@ export class StepRunner {
 
   constructor(private readonly options: StepRunnerOptions) {}
 
-  get failed(): ExpectationVerdict[] {
-    return this.verdicts.filter((verdict) => verdict.failures.length > 0);
-  }
-
   /** Copies every program the steps use into the hosts that run it, before step 1. */
   async installPrograms(steps: readonly StepValue[]): Promise<void> {
     const { lab, programs } = this.options;
