@@ -1,11 +1,17 @@
 // The socklab command line: a table of commands, each a lazily imported async function
 // returning an exit code; one catch maps errors to exit codes (cli/errors.ts).
 import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { reportError } from './errors.js';
+import { SOCKLAB_ROOT } from '../util/paths.js';
+
+const { version } = JSON.parse(readFileSync(join(SOCKLAB_ROOT, 'package.json'), 'utf8')) as { version: string };
 
 const program = new Command();
 program
   .name('socklab')
+  .version(version)
   .description('A containerised network lab: socket lessons on real hosts, with real addresses, NAT and captures')
   .showHelpAfterError()
   // Lets `socklab exec HOST -- CMD -x` hand `-x` to CMD instead of parsing it as ours.
