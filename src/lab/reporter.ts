@@ -9,6 +9,11 @@ export interface ExpectationVerdict {
   failures: string[];
 }
 
+/** One line for a failed verdict: where, what, and why. */
+export function verdictLine(verdict: ExpectationVerdict): string {
+  return `${verdict.step}${verdict.host ? ` on ${verdict.host}` : ''}: ${verdict.subject}: ${verdict.failures.join('; ')}`;
+}
+
 export interface Reporter {
   info(message: string): void;
   step(label: string, description: string): void;

@@ -1,6 +1,7 @@
 // `socklab run SCENARIO`: bring the lab up, run the steps, show and check, tear down.
 import { loadScenario } from '../../scenario/load.js';
-import { ConsoleReporter } from '../../lab/reporter.js';
+import { ConsoleReporter, verdictLine } from '../../lab/reporter.js';
+import { shortPath } from '../../util/paths.js';
 import { runScenario } from '../../lab/run-scenario.js';
 import { abortOnSignals, INTERRUPTED_EXIT, prepareEngine } from '../context.js';
 import { EXIT } from '../errors.js';
@@ -36,11 +37,10 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       return EXIT.failed;
     }
     const summary = `${outcome.verdicts.length - failed.length} passed, ${failed.length} failed (${outcome.seconds.toFixed(1)} s)`;
+    reporter.info(`report and captures: ${shortPath(outcome.outputDir)}/`);
     if (failed.length > 0) {
       process.stdout.write(style.red(`✘ ${summary}\n`));
-      for (const verdict of failed) {
-        process.stdout.write(style.red(`  ${verdict.step}${verdict.host ? ` on ${verdict.host}` : ''}: ${verdict.subject}: ${verdict.failures.join('; ')}\n`));
-      }
+      for (const verdict of failed) process.stdout.write(style.red(`  ${verdictLine(verdict)}\n`));
       return EXIT.failed;
     }
     process.stdout.write(style.green(`✔ ${summary}\n`));

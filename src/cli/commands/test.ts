@@ -6,7 +6,7 @@
 import Table from 'cli-table3';
 import { checkScenarioFile, type LoadedScenario } from '../../scenario/load.js';
 import { formatIssue } from '../../scenario/issues.js';
-import { ConsoleReporter, RecordingReporter, type ConsoleStyle, type ExpectationVerdict } from '../../lab/reporter.js';
+import { ConsoleReporter, RecordingReporter, verdictLine, type ConsoleStyle } from '../../lab/reporter.js';
 import { runScenario } from '../../lab/run-scenario.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { BUNDLED_SCENARIOS_DIR } from '../../util/paths.js';
@@ -32,10 +32,6 @@ export interface ScenarioTestResult {
   checksTotal: number;
   /** Why it did not pass, one line each: issues, failed expectations, the error that stopped it. */
   problems: string[];
-}
-
-export function verdictLine(verdict: ExpectationVerdict): string {
-  return `${verdict.step}${verdict.host ? ` on ${verdict.host}` : ''}: ${verdict.subject}: ${verdict.failures.join('; ')}`;
 }
 
 /** The results as a table (no colours inside: cli-table3 would count them as text). */
