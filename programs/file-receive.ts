@@ -39,7 +39,7 @@ runMain(NAME, async () => {
     count: 1,
     onConnection: (socket, peer) => {
       const rss = new RssSampler();
-      const hash = new HashCounter();
+      const hash = new HashCounter({ collectEveryBytes: 16 * 1024 * 1024 });
       const file = fs.createWriteStream(flags.out, { fd });
       let failedSide = `receive from ${peer}`;
       file.on('error', () => (failedSide = `write to ${flags.out}`));
