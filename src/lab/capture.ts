@@ -52,23 +52,39 @@ export class Capture {
     host: string,
     options: { networks?: string[]; filter?: string; idPrefix: string; signal?: AbortSignal },
   ): Promise<Capture> {
+    // Every interface of the host, once: for the targets and for the legend of `any` captures.
+    const networks = Object.entries(lab.host(host).ips);
+    const ifaces = new Map(
+      await Promise.all(networks.map(async ([network]) => [network, await interfaceOn(lab, host, network)] as const)),
+    );
+    const legend = networks.map(([network, ip]) => `${ifaces.get(network)} = ${network} ${ip}`).join(', ');
     const targets: CaptureTarget[] = options.networks?.length
-      ? await Promise.all(
-          options.networks.map(async (network) => ({ name: `${host}-${network}`, iface: await interfaceOn(lab, host, network) })),
-        )
+      ? options.networks.map((network) => ({ name: `${host}-${network}`, iface: ifaces.get(network)! }))
       : [{ name: host, iface: 'any' }];
-    const running = await Promise.all(
+    // allSettled, not all: every start has finished (or failed) before anything is judged,
+    // so no tcpdump can start after the clean-up below.
+    const settled = await Promise.allSettled(
       targets.map(async (target, index) => {
         const file = `/lab/captures/${target.name}.pcap`;
         const command = ['sh', '-c', `mkdir -p /lab/captures && exec tcpdump --immediate-mode -U -n -i ${target.iface} -w ${file} ${options.filter ?? ''}`];
         const program = await BackgroundProgram.start(lab, host, `${options.idPrefix}-${index}`, command, {});
-        await waitUntilListening(program, options.signal);
+        try {
+          await waitUntilListening(program, options.signal);
+        } catch (error) {
+          await program.signal('SIGINT').catch(() => undefined);
+          throw error;
+        }
         return { target, file, program };
       }),
     );
-    const networks = Object.entries(lab.host(host).ips);
-    const ifaces = await Promise.all(networks.map(([network]) => interfaceOn(lab, host, network)));
-    const legend = networks.map(([network, ip], index) => `${ifaces[index]} = ${network} ${ip}`).join(', ');
+    const running = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) {
+      // Interrupted or failed before every tcpdump was ready: stop the ones that did start,
+      // rather than leave them capturing in a lab that stays up.
+      await Promise.all(running.map(({ program }) => program.signal('SIGINT').catch(() => undefined)));
+      throw failure.reason;
+    }
     return new Capture(lab, host, running, legend);
   }
 

@@ -67,7 +67,7 @@ export async function captureCommand(target: string, options: CaptureOptions): P
     const style = consoleStyle();
     for (const result of await capture.stop(outputDir)) {
       const packets = result.decoded.split('\n').filter((line) => line.trim() !== '').length;
-      process.stdout.write(`${style.bold(`capture on ${host.name} (${result.iface}): ${packets} packet(s)`)}\n`);
+      process.stdout.write(`${style.bold(`capture on ${host.name} (${result.iface}; ${result.legend}): ${packets} packet(s)`)}\n`);
       if (packets > 0) process.stdout.write(`${decodedExcerpt(result)}\n`);
       process.stdout.write(`pcap: ${result.pcapPath}\ntext: ${result.textPath}\n`);
     }
