@@ -183,7 +183,8 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
     expect(followed.code, followed.stderr).toBe(0);
     const captured = await capture.result;
     expect(captured.code, captured.stderr).toBe(0);
-    expect(captured.stdout).toMatch(/capture on router \(eth\d\): \d+ packet\(s\)/);
+    // The interface captured, then which interface is on which network.
+    expect(captured.stdout).toMatch(/capture on router \(eth\d; eth\d = (lan|wan) [\d.]+, eth\d = (lan|wan) [\d.]+\): \d+ packet\(s\)/);
     expect(captured.stdout).toMatch(/IP 10\.93\.3\.1\.\d+ > 10\.93\.3\.10\.12345: Flags \[S\]/);
     expect(captured.stdout).not.toMatch(/10\.93\.2\.10/); // outside the router, the client's address never appears
     const pcapPath = /^pcap: (.+\.pcap)$/m.exec(captured.stdout)?.[1];
