@@ -32,6 +32,11 @@ const DEFAULT_RUN_MS = 30_000;
 const DEFAULT_STOP_MS = 5_000;
 
 /** A step that could not be carried out; names the step and the host. */
+/** Whether `text` shows what a text `wait_for` waits for. */
+function textReady(text: string, spec: Exclude<WaitForValue, string>): boolean {
+  return (spec.output !== undefined && text.includes(spec.output)) || (spec.regex !== undefined && new RegExp(spec.regex, 'm').test(text));
+}
+
 export class StepError extends Error {
   override name = 'StepError';
   constructor(
@@ -185,31 +190,26 @@ export class StepRunner {
     const what = spec.port ? `port ${spec.port}/${spec.protocol ?? 'tcp'} to listen` : `output ${JSON.stringify(spec.output ?? spec.regex)}`;
     for (;;) {
       this.options.signal?.throwIfAborted();
-      if (await this.isReady(program, spec)) return;
-      const exit = await program.exitCode();
-      if (exit !== undefined) {
-        const { stdout, stderr } = await program.output();
-        throw new StepError(label, program.host, `the program exited (code ${exit}) before ${what}. Output: ${JSON.stringify((stdout + stderr).trim().slice(-400))}`);
+      if (!spec.port && textReady(program.followedStdout, spec)) return; // the live follow: no engine call
+      if (spec.port && (await this.portListening(program.host, spec.port, spec.protocol))) return;
+      // One read of the program's files answers both questions: ready yet (the live follow
+      // may lag; the file is the truth), and exited already.
+      const current = await program.output();
+      if (!spec.port && textReady(current.stdout, spec)) return;
+      if (current.exitCode !== -1) {
+        throw new StepError(label, program.host, `the program exited (code ${current.exitCode}) before ${what}. Output: ${JSON.stringify((current.stdout + current.stderr).trim().slice(-400))}`);
       }
       if (Date.now() >= deadline) {
-        throw new StepError(label, program.host, `waited ${timeoutMs / 1000} s for ${what}, in vain. Output so far: ${JSON.stringify(program.followedStdout.trim().slice(-400))}. Raise 'timeout' or check the program.`);
+        throw new StepError(label, program.host, `waited ${timeoutMs / 1000} s for ${what}, in vain. Output so far: ${JSON.stringify(current.stdout.trim().slice(-400))}. Raise 'timeout' or check the program.`);
       }
       await sleep(100, this.options.signal);
     }
   }
 
-  private async isReady(program: BackgroundProgram, spec: Exclude<WaitForValue, string>): Promise<boolean> {
-    if (spec.port) {
-      const flag = spec.protocol === 'udp' ? '-Hlun' : '-Hltn';
-      const result = await this.options.lab.exec(program.host, ['ss', flag, `sport = :${spec.port}`]);
-      return result.stdout.trim() !== '';
-    }
-    const text = program.followedStdout;
-    if (spec.output !== undefined && text.includes(spec.output)) return true;
-    if (spec.regex !== undefined && new RegExp(spec.regex, 'm').test(text)) return true;
-    // The live follow may lag; the file is the truth.
-    const { stdout } = await program.output();
-    return (spec.output !== undefined && stdout.includes(spec.output)) || (spec.regex !== undefined && new RegExp(spec.regex, 'm').test(stdout));
+  private async portListening(host: string, port: number, protocol?: 'tcp' | 'udp'): Promise<boolean> {
+    const flag = protocol === 'udp' ? '-Hlun' : '-Hltn';
+    const result = await this.options.lab.exec(host, ['ss', flag, `sport = :${port}`]);
+    return result.stdout.trim() !== '';
   }
 
   private async run(step: RunStepValue, label: string, announce = true): Promise<void> {
