@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
 import { LAB_IMAGE_DIR } from '../util/paths.js';
+import { LineSplitter } from '../util/bounded-output.js';
 
 export const LAB_IMAGE_REPO = 'socklab-lab';
 const RECIPE_FILES = ['packages.txt', 'Dockerfile', 'build-rootfs.sh'];
@@ -60,22 +61,23 @@ export interface EnsureImageResult {
 export async function ensureLabImage(
   runtime: Runtime,
   log: (line: string) => void,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; signal?: AbortSignal } = {},
 ): Promise<EnsureImageResult> {
   const ref = labImageRef();
   const started = performance.now();
-  if (!options.force && (await runtime.findImage(ref))) return { ref, built: false, seconds: 0 };
+  const { signal } = options;
+  if (!options.force && (await runtime.findImage(ref, { signal }))) return { ref, built: false, seconds: 0 };
   const method = chooseBuildMethod();
   log(`building lab image ${ref} (${method}; first use only, about a minute)`);
   if (method === 'dockerfile') {
-    await runtime.buildImage(recipeDir(), ref, (line) => log(line));
+    await runtime.buildImage(recipeDir(), ref, (line) => log(line), { signal });
   } else {
     const dir = await mkdtemp(join(tmpdir(), 'socklab-image-'));
     try {
       const tar = join(dir, 'rootfs.tar');
-      await runScript(join(recipeDir(), 'build-rootfs.sh'), [tar], log);
+      await runScript(join(recipeDir(), 'build-rootfs.sh'), [tar], log, signal);
       log('importing root filesystem');
-      await runtime.importImage(tar, ref, IMPORT_CHANGES);
+      await runtime.importImage(tar, ref, IMPORT_CHANGES, { signal });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -85,17 +87,28 @@ export async function ensureLabImage(
   return { ref, built: true, seconds };
 }
 
-function runScript(script: string, args: string[], log: (line: string) => void): Promise<void> {
+function runScript(script: string, args: string[], log: (line: string) => void, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let tail: string[] = [];
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) {
-        if (!line.trim()) continue;
-        tail = [...tail.slice(-19), line];
-        log(line);
+    // Its own process group, so an interruption stops the build's children too.
+    const child = spawn('bash', [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const onAbort = () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // already gone
       }
+      reject(signal!.reason);
     };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('close', () => signal?.removeEventListener('abort', onAbort));
+    let tail: string[] = [];
+    const splitter = new LineSplitter((line) => {
+      if (!line.trim()) return;
+      tail = [...tail.slice(-19), line];
+      log(line);
+    });
+    const onData = (chunk: Buffer) => splitter.push(chunk);
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);

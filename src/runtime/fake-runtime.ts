@@ -1,9 +1,12 @@
 // An in-memory runtime for fast tests of orchestration logic (bring-up order, teardown on
 // failure, label-based cleanup). It never stands in for the engine in e2e tests.
+import { readFileSync } from 'node:fs';
 import type {
   ContainerInfo,
   ContainerSpec,
+  EngineCapacity,
   EngineInfo,
+  ExecOptions,
   ExecResult,
   FileToCopy,
   HelperRunOptions,
@@ -47,6 +50,10 @@ export class FakeRuntime implements Runtime {
   async engineInfo(): Promise<EngineInfo> {
     this.call('engineInfo');
     return { version: 'fake', apiVersion: '1.41', os: 'linux/fake' };
+  }
+  async engineCapacity(): Promise<EngineCapacity> {
+    this.call('engineCapacity');
+    return { cpus: 2, memoryBytes: 24 * 1024 ** 3 };
   }
   async findImage(ref: string): Promise<ImageInfo | undefined> {
     this.call('findImage', ref);
@@ -119,16 +126,16 @@ export class FakeRuntime implements Runtime {
   }
   async copyFiles(container: string, files: FileToCopy[]): Promise<void> {
     this.call('copyFiles', container);
-    for (const file of files) this.files.set(`${container}:${file.path}`, file.content);
+    for (const file of files) this.files.set(`${container}:${file.path}`, 'content' in file ? file.content : readFileSync(file.source));
   }
-  async readFile(container: string, path: string): Promise<Buffer | undefined> {
-    this.call('readFile', container, path);
-    return this.files.get(`${container}:${path}`);
-  }
-  async exec(container: string, command: string[]): Promise<ExecResult> {
+  async exec(container: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     this.call('exec', container, command);
     if (!this.containers.get(container)?.running) throw new Error(`container ${container} is not running`);
-    return this.options.execAnswer?.(container, command) ?? { exitCode: 0, stdout: '', stderr: '' };
+    const answer = this.options.execAnswer?.(container, command) ?? { exitCode: 0, stdout: '', stderr: '' };
+    // Output for a sink goes to the sink, as the real runtime does.
+    if (options.stdout && answer.stdout) await options.stdout(Buffer.from(answer.stdout));
+    if (options.stderr && answer.stderr) await options.stderr(Buffer.from(answer.stderr));
+    return { exitCode: answer.exitCode, stdout: options.stdout ? '' : answer.stdout, stderr: options.stderr ? '' : answer.stderr };
   }
   async execDetached(container: string, command: string[]): Promise<void> {
     this.call('execDetached', container, command);
@@ -137,15 +144,18 @@ export class FakeRuntime implements Runtime {
     this.call('execInteractive', container, command);
     return 0;
   }
-  /** Understands the two host-rule scripts of lab/host-rules.ts: insert and delete by prefix. */
+  /**
+   * Understands the host-rule scripts of lab/host-rules.ts: inserting rules (kept as
+   * "TOOL RULE" lines) and deleting every rule naming a bridge prefix.
+   */
   async runHelper(options: HelperRunOptions): Promise<ExecResult> {
     this.call('runHelper', options.command.join(' '));
     const script = options.command[2] ?? '';
-    for (const match of script.matchAll(/iptables -I (DOCKER-USER -i (\S+) -o \S+ -j ACCEPT)/g)) this.hostRules.add(match[2]!);
-    const prefix = /grep -e '-i ([^']+)'/.exec(script)?.[1];
-    if (prefix && script.includes('iptables -D')) {
-      const removed = [...this.hostRules].filter((bridge) => bridge.startsWith(prefix));
-      for (const bridge of removed) this.hostRules.delete(bridge);
+    for (const match of script.matchAll(/^(ip6?tables) -I (.+)$/gm)) this.hostRules.add(`${match[1]} ${match[2]}`);
+    const prefix = /grep -e '-\[io\] ([^']+)'/.exec(script)?.[1];
+    if (prefix && script.includes(' -D $(')) {
+      const removed = [...this.hostRules].filter((rule) => rule.includes(` ${prefix}`));
+      for (const rule of removed) this.hostRules.delete(rule);
       return { exitCode: 0, stdout: `${removed.length}\n`, stderr: '' };
     }
     return { exitCode: 0, stdout: '', stderr: '' };

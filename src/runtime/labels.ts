@@ -9,6 +9,14 @@ export const LABEL = {
   network: 'socklab.network',
   bridge: 'socklab.bridge',
   helper: 'socklab.helper',
+  /** The socklab process that made the object (lab/ownership.ts): whether a run is still in progress. */
+  owner: 'socklab.owner',
+  /** 'true' on a lab left up on purpose (`up`, `run --keep`): never a leftover. */
+  keep: 'socklab.keep',
+  /** How many hosts the lab has, to tell a whole lab from a half-made one. */
+  hosts: 'socklab.hosts',
+  /** A host's memory limit in bytes, to word out-of-memory kills in attached labs. */
+  memory: 'socklab.memory',
 } as const;
 
 /** Prefix of every lab bridge on the engine's host; also how leftover host rules are found. */

@@ -1,13 +1,27 @@
 // The container runtime as the rest of socklab sees it: the project's own types only.
 // The Docker implementation (runtime/docker/) is the one module that knows dockerode;
 // tests of orchestration logic use the in-memory fake (runtime/fake-runtime.ts).
+//
+// Every call takes an AbortSignal and is bounded in time by the implementation, and every
+// failure is one of the errors below, never the engine's raw HTTP error: callers decide
+// what it means for the user from its kind.
 
 export type Labels = Record<string, string>;
+
+export interface CallOptions {
+  /** Aborting ends the call at once, rejecting with the signal's reason. */
+  signal?: AbortSignal;
+}
 
 export interface EngineInfo {
   version: string;
   apiVersion: string;
   os: string;
+}
+
+export interface EngineCapacity {
+  cpus: number;
+  memoryBytes: number;
 }
 
 export interface NetworkSpec {
@@ -29,6 +43,13 @@ export interface NetworkInfo {
   labels: Labels;
 }
 
+export interface ResourceLimits {
+  memoryBytes: number;
+  pids: number;
+  /** CPUs as a fraction: 0.5 is half of one core. */
+  cpus: number;
+}
+
 export interface ContainerSpec {
   name: string;
   hostname: string;
@@ -40,6 +61,12 @@ export interface ContainerSpec {
   capAdd: string[];
   sysctls: Record<string, string>;
   command: string[];
+  limits: ResourceLimits;
+  /** When true the root filesystem is read-only and `scratch` folders are the writable places. */
+  readOnlyRoot: boolean;
+  /** Writable in-memory folders: path -> size in bytes. */
+  scratch: Record<string, number>;
+  workdir?: string;
 }
 
 export interface ContainerInfo {
@@ -52,19 +79,25 @@ export interface ContainerInfo {
   ips: Record<string, string>;
 }
 
-export interface FileToCopy {
-  /** Absolute path inside the container. */
-  path: string;
-  content: Buffer;
-  mode?: number;
-}
+export type FileToCopy =
+  | { /** Absolute path inside the container. */ path: string; mode?: number; content: Buffer }
+  | { path: string; mode?: number; /** A file on this machine, streamed in. */ source: string; size: number };
 
-export interface ExecOptions {
+/**
+ * Receives output as it comes. A returned promise holds back further output until it
+ * settles (back-pressure: a slow consumer slows the command, it never fills memory).
+ */
+export type OutputSink = (chunk: Buffer) => void | Promise<void>;
+
+export interface ExecOptions extends CallOptions {
   env?: Record<string, string>;
-  onStdout?: (chunk: Buffer) => void;
-  onStderr?: (chunk: Buffer) => void;
-  /** Aborting ends the wait for the command; the command itself is not signalled. */
-  signal?: AbortSignal;
+  /** Streams standard output here; the result's `stdout` then stays empty. */
+  stdout?: OutputSink;
+  stderr?: OutputSink;
+  /** Fed to the command's standard input, which is closed at its end. */
+  stdin?: NodeJS.ReadableStream;
+  /** Without a sink, at most this many bytes of each output are kept (default 4 MiB). */
+  maxBytes?: number;
   user?: string;
   workdir?: string;
 }
@@ -73,9 +106,11 @@ export interface ExecResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** Some output was dropped because it exceeded `maxBytes`. */
+  truncated?: boolean;
 }
 
-export interface InteractiveExecOptions {
+export interface InteractiveExecOptions extends CallOptions {
   tty: boolean;
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
@@ -86,7 +121,7 @@ export interface InteractiveExecOptions {
   env?: Record<string, string>;
 }
 
-export interface HelperRunOptions {
+export interface HelperRunOptions extends CallOptions {
   image: string;
   command: string[];
   labels: Labels;
@@ -102,39 +137,81 @@ export interface ImageInfo {
 }
 
 export interface Runtime {
-  engineInfo(): Promise<EngineInfo>;
+  engineInfo(options?: CallOptions): Promise<EngineInfo>;
+  engineCapacity(options?: CallOptions): Promise<EngineCapacity>;
 
-  findImage(ref: string): Promise<ImageInfo | undefined>;
+  findImage(ref: string, options?: CallOptions): Promise<ImageInfo | undefined>;
   /** Every tag of one repository (e.g. all socklab-lab:<hash> images, to spot stale ones). */
-  listImages(repository: string): Promise<ImageInfo[]>;
+  listImages(repository: string, options?: CallOptions): Promise<ImageInfo[]>;
   /** Imports a root filesystem tarball as an image (the offline build path). */
-  importImage(tarPath: string, ref: string, changes: string[]): Promise<void>;
+  importImage(tarPath: string, ref: string, changes: string[], options?: CallOptions): Promise<void>;
   /** Builds a Dockerfile in contextDir (the registry build path); progress lines go to onLine. */
-  buildImage(contextDir: string, ref: string, onLine: (line: string) => void): Promise<void>;
-  removeImage(ref: string): Promise<void>;
+  buildImage(contextDir: string, ref: string, onLine: (line: string) => void, options?: CallOptions): Promise<void>;
+  removeImage(ref: string, options?: CallOptions): Promise<void>;
 
-  listNetworks(): Promise<NetworkInfo[]>;
-  createNetwork(spec: NetworkSpec): Promise<void>;
-  removeNetwork(name: string): Promise<void>;
+  listNetworks(options?: CallOptions): Promise<NetworkInfo[]>;
+  createNetwork(spec: NetworkSpec, options?: CallOptions): Promise<void>;
+  /** A missing network is not an error. */
+  removeNetwork(name: string, options?: CallOptions): Promise<void>;
 
-  createContainer(spec: ContainerSpec): Promise<void>;
-  startContainer(name: string): Promise<void>;
-  /** Removes the container, stopping it first; a missing container is not an error. */
-  removeContainer(name: string): Promise<void>;
-  listContainers(labelFilter: Labels | string[]): Promise<ContainerInfo[]>;
+  createContainer(spec: ContainerSpec, options?: CallOptions): Promise<void>;
+  startContainer(name: string, options?: CallOptions): Promise<void>;
+  /** Removes the container, killing it first; a missing container is not an error. */
+  removeContainer(name: string, options?: CallOptions): Promise<void>;
+  listContainers(labelFilter: Labels | string[], options?: CallOptions): Promise<ContainerInfo[]>;
 
-  copyFiles(container: string, files: FileToCopy[]): Promise<void>;
-  readFile(container: string, path: string): Promise<Buffer | undefined>;
+  /** Puts files in a running container (streamed: a large file never sits in memory). */
+  copyFiles(container: string, files: FileToCopy[], options?: CallOptions): Promise<void>;
+  /**
+   * Runs a command in a container. The engine does not stop the command when the call is
+   * aborted: callers that need that signal it in the container (see in-host/).
+   */
   exec(container: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
   /** Starts a command and returns at once; it keeps running after this process exits. */
-  execDetached(container: string, command: string[], options?: { env?: Record<string, string> }): Promise<void>;
+  execDetached(container: string, command: string[], options?: CallOptions & { env?: Record<string, string> }): Promise<void>;
   execInteractive(container: string, command: string[], options: InteractiveExecOptions): Promise<number>;
 
   /** Runs a short-lived helper container to completion and removes it. */
   runHelper(options: HelperRunOptions): Promise<ExecResult>;
 }
 
-/** Raised when the engine cannot be reached at all. */
-export class EngineUnavailableError extends Error {
+// ---- errors --------------------------------------------------------------------------
+
+export type EngineErrorKind = 'unavailable' | 'not-found' | 'conflict' | 'timeout' | 'rejected';
+
+/**
+ * A failed engine call, in socklab's words: what socklab was doing (`operation`), and what
+ * the engine said (`engineMessage`, without HTTP codes).
+ */
+export class EngineError extends Error {
+  override name = 'EngineError';
+  constructor(
+    readonly kind: EngineErrorKind,
+    readonly operation: string,
+    readonly engineMessage: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${operation}: ${engineMessage}`, options);
+  }
+}
+
+/** The engine cannot be reached at all (not running, stopped mid-run, no permission). */
+export class EngineUnavailableError extends EngineError {
   override name = 'EngineUnavailableError';
+  constructor(message: string, operation = 'reaching the Docker engine', options?: { cause?: unknown }) {
+    super('unavailable', operation, message, options);
+    this.message = message;
+  }
+}
+
+export class NotFoundError extends EngineError {
+  override name = 'NotFoundError';
+}
+
+export class ConflictError extends EngineError {
+  override name = 'ConflictError';
+}
+
+export class EngineTimeoutError extends EngineError {
+  override name = 'EngineTimeoutError';
 }

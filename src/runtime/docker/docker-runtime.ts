@@ -1,13 +1,28 @@
 // The Docker implementation of the runtime: the only module in socklab that imports
-// dockerode. Everything it returns is in the project's own types (runtime/runtime.ts).
+// dockerode. Everything it returns is in the project's own types (runtime/runtime.ts), and
+// every failure is one of the runtime's errors, worded without HTTP codes.
+//
+// Every call runs under a deadline joined with the caller's AbortSignal, so a stuck engine
+// or a Ctrl+C never leaves socklab waiting. Command output is streamed with back-pressure
+// (a slow consumer pauses the engine's stream) and never collected whole, whatever a
+// program prints.
 import Docker from 'dockerode';
-import { PassThrough } from 'node:stream';
 import { createReadStream } from 'node:fs';
-import { pack as tarPack, extract as tarExtract } from 'tar-stream';
+import { pipeline } from 'node:stream/promises';
+import { Readable, type Duplex } from 'node:stream';
+import { pack as tarPack } from 'tar-stream';
+import { deadline, sleep, type Deadline } from '../../util/abort.js';
+import { HeadBuffer } from '../../util/bounded-output.js';
 import {
+  ConflictError,
+  EngineError,
+  EngineTimeoutError,
   EngineUnavailableError,
+  NotFoundError,
+  type CallOptions,
   type ContainerInfo,
   type ContainerSpec,
+  type EngineCapacity,
   type EngineInfo,
   type ExecOptions,
   type ExecResult,
@@ -18,45 +33,31 @@ import {
   type Labels,
   type NetworkInfo,
   type NetworkSpec,
+  type OutputSink,
   type Runtime,
 } from '../runtime.js';
 
-/** HTTP status of a dockerode error, if it carries one. */
-function statusOf(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error
-    ? Number((error as { statusCode: unknown }).statusCode)
-    : undefined;
+/** How long a plain API call may take. Generous: a busy engine creating 30 labs is slow. */
+const API_DEADLINE_MS = 60_000;
+/** How long a helper container may run (it sets a few host rules). */
+const HELPER_DEADLINE_MS = 60_000;
+/** What an exec keeps of each output when no sink takes it. */
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'EACCES', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOTCONN']);
+
+interface DockerodeError {
+  statusCode?: number;
+  code?: string;
+  reason?: string;
+  json?: { message?: string } | null;
+  message?: string;
 }
 
-/** Runs fn, treating "not found" (404) as done: teardown must be idempotent. */
-async function ignoreMissing(fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (error) {
-    if (statusOf(error) !== 404) throw error;
-  }
-}
-
-/** Reads a whole stream of JSON progress messages (image import/build), failing on an error message. */
-async function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onLine?: (line: string) => void) {
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (error: Error | null, output: Array<{ error?: string }>) => {
-        const failed = error ?? output.find((message) => message.error);
-        if (failed) reject(failed instanceof Error ? failed : new Error(failed.error));
-        else resolve();
-      },
-      (event: { stream?: string; status?: string; progress?: string }) => {
-        const text = (event.stream ?? event.status ?? '').trimEnd();
-        if (text && onLine) onLine(text);
-      },
-    );
-  });
-}
-
-function labelFilter(filter: Labels | string[]): string[] {
-  return Array.isArray(filter) ? filter : Object.entries(filter).map(([key, value]) => `${key}=${value}`);
+/** The engine's own words for what went wrong, without "(HTTP code 409) unexpected - ". */
+function engineWords(error: DockerodeError): string {
+  const text = error.json?.message ?? error.reason ?? error.message ?? String(error);
+  return text.replace(/^\(HTTP code \d+\)\s*[a-z ]*-\s*/i, '').trim();
 }
 
 export class DockerRuntime implements Runtime {
@@ -66,54 +67,130 @@ export class DockerRuntime implements Runtime {
     this.docker = new Docker(options);
   }
 
-  async engineInfo(): Promise<EngineInfo> {
+  private get socket(): string {
+    const modem = this.docker.modem as unknown as { socketPath?: string; host?: string };
+    return modem.socketPath ?? modem.host ?? 'the engine socket';
+  }
+
+  /** socklab's error for a failed call made while doing `operation`. */
+  private translate(error: unknown, operation: string, limit: Deadline | undefined, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) return signal.reason; // the caller's interruption, as it is
+    if (limit?.expired) {
+      return new EngineTimeoutError('timeout', operation, 'the engine did not answer in time; it may be overloaded or stuck (socklab doctor checks it)', { cause: error });
+    }
+    if (error instanceof EngineError) return error;
+    const failure = error as DockerodeError;
+    if (failure.code && SOCKET_ERRORS.has(failure.code)) {
+      const why =
+        failure.code === 'EACCES'
+          ? `permission denied on ${this.socket}: run socklab as root, or as a member of the 'docker' group`
+          : `cannot reach the Docker engine at ${this.socket} (${failure.code}): it is not running, or it stopped. ` +
+            `Start it (bash scripts/ensure-docker.sh starts or installs it on Debian as root), then run 'socklab cleanup' to remove what an interrupted run left`;
+      return new EngineUnavailableError(why, operation, { cause: error });
+    }
+    const words = engineWords(failure);
+    if (failure.statusCode === 404) return new NotFoundError('not-found', operation, words, { cause: error });
+    if (failure.statusCode === 409) return new ConflictError('conflict', operation, words, { cause: error });
+    return new EngineError('rejected', operation, words, { cause: error });
+  }
+
+  /** Runs one API call under a deadline joined with the caller's signal. */
+  private async api<T>(operation: string, options: CallOptions | undefined, call: (abortSignal: AbortSignal) => Promise<T>, ms = API_DEADLINE_MS): Promise<T> {
+    const limit = deadline(ms, operation, options?.signal);
     try {
-      const version = await this.docker.version();
-      return { version: version.Version, apiVersion: version.ApiVersion, os: `${version.Os}/${version.Arch}` };
+      return await call(limit.signal);
     } catch (error) {
-      throw new EngineUnavailableError(
-        `cannot reach the Docker engine (${(error as Error).message}). ` +
-          `Start it, or run 'bash scripts/ensure-docker.sh' (installs and starts it on Debian as root).`,
-      );
+      throw this.translate(error, operation, limit, options?.signal);
+    } finally {
+      limit.dispose();
     }
   }
 
-  async findImage(ref: string): Promise<ImageInfo | undefined> {
+  /** Like api(), with "not found" meaning there is nothing to do (teardown is idempotent). */
+  private async apiIgnoringMissing(operation: string, options: CallOptions | undefined, call: (abortSignal: AbortSignal) => Promise<unknown>): Promise<void> {
     try {
-      const info = await this.docker.getImage(ref).inspect();
+      await this.api(operation, options, call);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+  }
+
+  async engineInfo(options?: CallOptions): Promise<EngineInfo> {
+    const version = await this.api('asking the engine its version', options, (abortSignal) => abortable<Docker.DockerVersion>(this.docker, 'version')({ abortSignal }), 10_000);
+    return { version: version.Version, apiVersion: version.ApiVersion, os: `${version.Os}/${version.Arch}` };
+  }
+
+  async engineCapacity(options?: CallOptions): Promise<EngineCapacity> {
+    const info = await this.api('asking the engine its capacity', options, (abortSignal) => abortable<{ NCPU: number; MemTotal: number }>(this.docker, 'info')({ abortSignal }));
+    return { cpus: info.NCPU, memoryBytes: info.MemTotal };
+  }
+
+  async findImage(ref: string, options?: CallOptions): Promise<ImageInfo | undefined> {
+    try {
+      const info = await this.api(`looking up image ${ref}`, options, (abortSignal) => this.docker.getImage(ref).inspect({ abortSignal }));
       return { ref, sizeBytes: info.Size };
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (error instanceof NotFoundError) return undefined;
       throw error;
     }
   }
 
-  async listImages(repository: string): Promise<ImageInfo[]> {
-    const images = await this.docker.listImages({ filters: { reference: [repository] } });
+  async listImages(repository: string, options?: CallOptions): Promise<ImageInfo[]> {
+    const images = await this.api(`listing images of ${repository}`, options, (abortSignal) =>
+      this.docker.listImages({ filters: { reference: [repository] }, abortSignal }),
+    );
     return images.flatMap((image) =>
-      (image.RepoTags ?? [])
-        .filter((tag) => tag.startsWith(`${repository}:`))
-        .map((ref) => ({ ref, sizeBytes: image.Size })),
+      (image.RepoTags ?? []).filter((tag) => tag.startsWith(`${repository}:`)).map((ref) => ({ ref, sizeBytes: image.Size })),
     );
   }
 
-  async importImage(tarPath: string, ref: string, changes: string[]): Promise<void> {
+  async importImage(tarPath: string, ref: string, changes: string[], options?: CallOptions): Promise<void> {
     const [repo, tag] = splitRef(ref);
-    const stream = await this.docker.importImage(createReadStream(tarPath), { repo, tag, changes });
-    await followProgress(this.docker, stream);
+    const operation = `importing image ${ref}`;
+    const stream = await this.api(operation, options, (abortSignal) =>
+      this.docker.importImage(createReadStream(tarPath), { repo, tag, changes, abortSignal }),
+    );
+    await this.followProgress(stream, operation, options?.signal);
   }
 
-  async buildImage(contextDir: string, ref: string, onLine: (line: string) => void): Promise<void> {
-    const stream = await this.docker.buildImage({ context: contextDir, src: ['.'] }, { t: ref, rm: true });
-    await followProgress(this.docker, stream, onLine);
+  async buildImage(contextDir: string, ref: string, onLine: (line: string) => void, options?: CallOptions): Promise<void> {
+    const operation = `building image ${ref}`;
+    const stream = await this.api(operation, options, (abortSignal) =>
+      this.docker.buildImage({ context: contextDir, src: ['.'] }, { t: ref, rm: true, abortSignal }),
+    );
+    await this.followProgress(stream, operation, options?.signal, onLine);
   }
 
-  async removeImage(ref: string): Promise<void> {
-    await ignoreMissing(() => this.docker.getImage(ref).remove({ force: true }));
+  /** Reads a stream of JSON progress messages (image import/build), failing on an error message. */
+  private async followProgress(stream: NodeJS.ReadableStream, operation: string, signal?: AbortSignal, onLine?: (line: string) => void) {
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.docker.modem.followProgress(
+        stream,
+        (error: Error | null, output: Array<{ error?: string }>) => {
+          signal?.removeEventListener('abort', onAbort);
+          const failed = error ?? output.find((message) => message.error);
+          if (!failed) return resolve();
+          reject(failed instanceof Error ? this.translate(failed, operation, undefined, signal) : new EngineError('rejected', operation, failed.error ?? 'failed'));
+        },
+        (event: { stream?: string; status?: string }) => {
+          const text = (event.stream ?? event.status ?? '').trimEnd();
+          if (text && onLine) onLine(text);
+        },
+      );
+    });
   }
 
-  async listNetworks(): Promise<NetworkInfo[]> {
-    const networks = await this.docker.listNetworks();
+  async removeImage(ref: string, options?: CallOptions): Promise<void> {
+    await this.apiIgnoringMissing(`removing image ${ref}`, options, (abortSignal) => this.docker.getImage(ref).remove({ force: true, abortSignal }));
+  }
+
+  async listNetworks(options?: CallOptions): Promise<NetworkInfo[]> {
+    const networks = await this.api('listing networks', options, (abortSignal) => this.docker.listNetworks({ abortSignal }));
     return networks.map((network) => ({
       name: network.Name,
       id: network.Id,
@@ -123,67 +200,87 @@ export class DockerRuntime implements Runtime {
     }));
   }
 
-  async createNetwork(spec: NetworkSpec): Promise<void> {
-    await this.docker.createNetwork({
-      Name: spec.name,
-      Driver: 'bridge',
-      // Internal: Docker installs no route or NAT out of the bridge, so a lab cannot leave.
-      Internal: true,
-      CheckDuplicate: true,
-      IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway }] },
-      Options: {
-        'com.docker.network.bridge.name': spec.bridgeName,
-        // No address on the host's side of the bridge: lab hosts cannot reach the engine's host
-        // at all (the gateway address stays reserved in IPAM so no host takes it).
-        'com.docker.network.bridge.inhibit_ipv4': 'true',
-      },
-      Labels: spec.labels,
-    });
+  async createNetwork(spec: NetworkSpec, options?: CallOptions): Promise<void> {
+    await this.api(`creating network ${spec.name}`, options, (abortSignal) =>
+      this.docker.createNetwork({
+        Name: spec.name,
+        Driver: 'bridge',
+        // Internal: Docker installs no route or NAT out of the bridge, so a lab cannot leave.
+        Internal: true,
+        CheckDuplicate: true,
+        IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway }] },
+        Options: {
+          'com.docker.network.bridge.name': spec.bridgeName,
+          // No IPv4 address on the host's side of the bridge (the gateway address stays
+          // reserved in IPAM so no host takes it); lab/host-rules.ts removes IPv6 as well.
+          'com.docker.network.bridge.inhibit_ipv4': 'true',
+        },
+        Labels: spec.labels,
+        abortSignal,
+      } as Docker.NetworkCreateOptions),
+    );
   }
 
-  async removeNetwork(name: string): Promise<void> {
-    await ignoreMissing(() => this.docker.getNetwork(name).remove());
+  async removeNetwork(name: string, options?: CallOptions): Promise<void> {
+    await this.apiIgnoringMissing(`removing network ${name}`, options, (abortSignal) => this.docker.getNetwork(name).remove({ abortSignal }));
   }
 
-  async createContainer(spec: ContainerSpec): Promise<void> {
+  async createContainer(spec: ContainerSpec, options?: CallOptions): Promise<void> {
     const [first, ...others] = spec.networks;
-    await this.docker.createContainer({
-      name: spec.name,
-      Hostname: spec.hostname,
-      Image: spec.image,
-      Cmd: spec.command,
-      Labels: spec.labels,
-      Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
-      HostConfig: {
-        CapAdd: spec.capAdd,
-        Sysctls: spec.sysctls,
-        NetworkMode: first?.network ?? 'none',
-        // The lab image's init is `sleep`; an init reaps the programs we exec and forwards signals.
-        Init: true,
-      },
-      NetworkingConfig: first
-        ? { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.ip } } } }
-        : undefined,
-    });
+    await this.api(`creating container ${spec.name}`, options, (abortSignal) =>
+      this.docker.createContainer({
+        name: spec.name,
+        Hostname: spec.hostname,
+        Image: spec.image,
+        Cmd: spec.command,
+        Labels: spec.labels,
+        Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+        WorkingDir: spec.workdir,
+        HostConfig: {
+          CapAdd: spec.capAdd,
+          Sysctls: spec.sysctls,
+          NetworkMode: first?.network ?? 'none',
+          // The lab image's init is `sleep`; an init reaps the programs we exec and forwards signals.
+          Init: true,
+          Memory: spec.limits.memoryBytes,
+          // Swap as large as memory means no swap: a memory hog meets its limit, not the disk.
+          MemorySwap: spec.limits.memoryBytes,
+          PidsLimit: spec.limits.pids,
+          NanoCpus: Math.round(spec.limits.cpus * 1e9),
+          ReadonlyRootfs: spec.readOnlyRoot,
+          Tmpfs: Object.fromEntries(Object.entries(spec.scratch).map(([path, bytes]) => [path, `rw,exec,nosuid,nodev,size=${bytes}`])),
+        },
+        NetworkingConfig: first ? { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.ip } } } } : undefined,
+        abortSignal,
+      } as Docker.ContainerCreateOptions),
+    );
     // Engines before API 1.44 take one network at creation; the others attach before start.
     for (const attachment of others) {
-      await this.docker.getNetwork(attachment.network).connect({
-        Container: spec.name,
-        EndpointConfig: { IPAMConfig: { IPv4Address: attachment.ip } },
-      });
+      await this.api(`attaching ${spec.name} to network ${attachment.network}`, options, (abortSignal) =>
+        this.docker.getNetwork(attachment.network).connect({
+          Container: spec.name,
+          EndpointConfig: { IPAMConfig: { IPv4Address: attachment.ip } },
+          abortSignal,
+        } as object),
+      );
     }
   }
 
-  async startContainer(name: string): Promise<void> {
-    await this.docker.getContainer(name).start();
+  async startContainer(name: string, options?: CallOptions): Promise<void> {
+    await this.api(`starting container ${name}`, options, (abortSignal) => this.docker.getContainer(name).start({ abortSignal }));
   }
 
-  async removeContainer(name: string): Promise<void> {
-    await ignoreMissing(() => this.docker.getContainer(name).remove({ force: true, v: true }));
+  async removeContainer(name: string, options?: CallOptions): Promise<void> {
+    await this.apiIgnoringMissing(`removing container ${name}`, options, (abortSignal) =>
+      this.docker.getContainer(name).remove({ force: true, v: true, abortSignal }),
+    );
   }
 
-  async listContainers(filter: Labels | string[]): Promise<ContainerInfo[]> {
-    const containers = await this.docker.listContainers({ all: true, filters: { label: labelFilter(filter) } });
+  async listContainers(filter: Labels | string[], options?: CallOptions): Promise<ContainerInfo[]> {
+    const labels = Array.isArray(filter) ? filter : Object.entries(filter).map(([key, value]) => `${key}=${value}`);
+    const containers = await this.api('listing containers', options, (abortSignal) =>
+      this.docker.listContainers({ all: true, filters: { label: labels }, abortSignal }),
+    );
     return containers.map((container) => ({
       name: (container.Names[0] ?? container.Id).replace(/^\//, ''),
       id: container.Id,
@@ -191,122 +288,153 @@ export class DockerRuntime implements Runtime {
       image: container.Image,
       labels: container.Labels ?? {},
       ips: Object.fromEntries(
-        Object.entries(container.NetworkSettings?.Networks ?? {}).map(([network, settings]) => [
-          network,
-          settings.IPAMConfig?.IPv4Address || settings.IPAddress,
-        ]),
+        Object.entries(container.NetworkSettings?.Networks ?? {}).map(([network, settings]) => [network, settings.IPAMConfig?.IPv4Address || settings.IPAddress]),
       ),
     }));
   }
 
-  async copyFiles(container: string, files: FileToCopy[]): Promise<void> {
+  /**
+   * The engine's archive API writes under the container's root filesystem and does not see
+   * in-memory (tmpfs) folders, which is where lab hosts keep writable files; so files go
+   * in through `tar` in the container, fed on its standard input.
+   */
+  async copyFiles(container: string, files: FileToCopy[], options?: CallOptions): Promise<void> {
+    if (files.length === 0) return;
     const archive = tarPack();
-    for (const file of files) {
-      archive.entry({ name: file.path.replace(/^\/+/, ''), mode: file.mode ?? 0o644 }, file.content);
-    }
-    archive.finalize();
-    await this.docker.getContainer(container).putArchive(archive as unknown as NodeJS.ReadableStream, { path: '/' });
-  }
-
-  async readFile(container: string, path: string): Promise<Buffer | undefined> {
-    let archive: NodeJS.ReadableStream;
-    try {
-      archive = await this.docker.getContainer(container).getArchive({ path });
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
-    return new Promise((resolve, reject) => {
-      const extract = tarExtract();
-      let content: Buffer | undefined;
-      extract.on('entry', (_header, stream, next) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-        stream.on('end', () => {
-          content ??= Buffer.concat(chunks);
-          next();
-        });
-        stream.resume();
-      });
-      extract.on('finish', () => resolve(content));
-      extract.on('error', reject);
-      archive.pipe(extract);
+    const feeding = (async () => {
+      for (const file of files) {
+        const name = file.path.replace(/^\/+/, '');
+        if ('content' in file) {
+          archive.entry({ name, mode: file.mode ?? 0o644 }, file.content);
+        } else {
+          const entry = archive.entry({ name, mode: file.mode ?? 0o644, size: file.size });
+          await pipeline(createReadStream(file.source), entry);
+        }
+      }
+      archive.finalize();
+    })();
+    feeding.catch((error: unknown) => archive.destroy(error as Error));
+    const result = await this.exec(container, ['tar', '-x', '-f', '-', '-C', '/', '--no-same-owner', '--no-overwrite-dir'], {
+      ...options,
+      // tar-stream's pack is a streamx stream; Node's Readable.from makes it a Node stream.
+      stdin: Readable.from(archive),
     });
+    await feeding;
+    if (result.exitCode !== 0) {
+      throw new EngineError('rejected', `copying ${files.map((file) => file.path).join(', ')} into ${container}`, result.stderr.trim() || `tar exited ${result.exitCode}`);
+    }
   }
 
   async exec(container: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
-    const exec = await this.docker.getContainer(container).exec({
-      Cmd: command,
-      AttachStdout: true,
-      AttachStderr: true,
-      Env: options.env ? Object.entries(options.env).map(([key, value]) => `${key}=${value}`) : undefined,
-      User: options.user,
-      WorkingDir: options.workdir,
+    const operation = `running '${command.join(' ').slice(0, 60)}' in ${container}`;
+    const { exec, stream } = await this.api(operation, options, async (abortSignal) => {
+      const exec = await this.docker.getContainer(container).exec({
+        Cmd: command,
+        AttachStdin: options.stdin !== undefined,
+        AttachStdout: true,
+        AttachStderr: true,
+        Env: options.env ? Object.entries(options.env).map(([key, value]) => `${key}=${value}`) : undefined,
+        User: options.user,
+        WorkingDir: options.workdir,
+        abortSignal,
+      } as Docker.ExecCreateOptions);
+      const stream = (await exec.start({ hijack: true, stdin: options.stdin !== undefined, abortSignal } as Docker.ExecStartOptions)) as unknown as Duplex;
+      return { exec, stream };
     });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    const out = new PassThrough();
-    const err = new PassThrough();
-    out.on('data', (chunk: Buffer) => {
-      stdout.push(chunk);
-      options.onStdout?.(chunk);
-    });
-    err.on('data', (chunk: Buffer) => {
-      stderr.push(chunk);
-      options.onStderr?.(chunk);
-    });
-    this.docker.modem.demuxStream(stream, out, err);
 
-    // The exit code is only final once the stream has ended (both outputs fully read).
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        (stream as unknown as { destroy?: () => void }).destroy?.();
-        reject(options.signal?.reason ?? new Error('aborted'));
-      };
-      if (options.signal?.aborted) return onAbort();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      stream.on('end', () => {
-        options.signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      stream.on('error', reject);
+    const keep = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    const stdoutKept = options.stdout ? undefined : new HeadBuffer(keep);
+    const stderrKept = options.stderr ? undefined : new HeadBuffer(keep);
+    const queue = new SinkQueue(stream);
+    const target = (sink: OutputSink | undefined, kept: HeadBuffer | undefined) => ({
+      write: (chunk: Buffer) => (sink ? queue.push(sink, chunk) : kept!.push(chunk)),
     });
-    const info = await exec.inspect();
+    this.docker.modem.demuxStream(stream, target(options.stdout, stdoutKept) as NodeJS.WritableStream, target(options.stderr, stderrKept) as NodeJS.WritableStream);
+    if (options.stdin) {
+      options.stdin.on('error', () => stream.destroy());
+      options.stdin.pipe(stream);
+    }
+
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const signal = options.signal;
+        const onAbort = () => {
+          stream.destroy();
+          reject(signal!.reason);
+        };
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const done = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        stream.on('end', done);
+        stream.on('close', done);
+        stream.on('error', (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(this.translate(error, operation, undefined, signal));
+        });
+      });
+      await queue.drained();
+    } finally {
+      if (options.stdin) options.stdin.unpipe(stream);
+    }
     return {
-      exitCode: info.ExitCode ?? -1,
-      stdout: Buffer.concat(stdout).toString('utf8'),
-      stderr: Buffer.concat(stderr).toString('utf8'),
+      exitCode: await this.exitCodeOf(exec, operation, options.signal),
+      stdout: stdoutKept?.text() ?? '',
+      stderr: stderrKept?.text() ?? '',
+      truncated: (stdoutKept?.truncated ?? false) || (stderrKept?.truncated ?? false),
     };
   }
 
-  async execDetached(container: string, command: string[], options: { env?: Record<string, string> } = {}) {
-    const exec = await this.docker.getContainer(container).exec({
-      Cmd: command,
-      AttachStdout: false,
-      AttachStderr: false,
-      Env: options.env ? Object.entries(options.env).map(([key, value]) => `${key}=${value}`) : undefined,
+  /**
+   * The exit code once the command has ended. Its output stream can end first (a command
+   * that closed its output and runs on): then this waits for the command itself.
+   */
+  private async exitCodeOf(exec: Docker.Exec, operation: string, signal?: AbortSignal): Promise<number> {
+    for (;;) {
+      const info = await this.api(operation, { signal }, (abortSignal) => exec.inspect({ abortSignal }));
+      if (!info.Running) return info.ExitCode ?? -1;
+      await sleep(250, signal);
+    }
+  }
+
+  async execDetached(container: string, command: string[], options: CallOptions & { env?: Record<string, string> } = {}) {
+    await this.api(`starting '${command.join(' ').slice(0, 60)}' in ${container}`, options, async (abortSignal) => {
+      const exec = await this.docker.getContainer(container).exec({
+        Cmd: command,
+        AttachStdout: false,
+        AttachStderr: false,
+        Env: options.env ? Object.entries(options.env).map(([key, value]) => `${key}=${value}`) : undefined,
+        abortSignal,
+      } as Docker.ExecCreateOptions);
+      // The engine answers once the process has started; the response stream carries nothing
+      // more, and left open it would keep this process alive.
+      const stream = (await exec.start({ Detach: true, abortSignal } as Docker.ExecStartOptions)) as unknown as { destroy?: () => void } | undefined;
+      stream?.destroy?.();
     });
-    // The engine answers once the process has started; the response stream carries nothing
-    // more, and left open it would keep this process alive.
-    const stream = (await exec.start({ Detach: true })) as unknown as { destroy?: () => void } | undefined;
-    stream?.destroy?.();
   }
 
   async execInteractive(container: string, command: string[], options: InteractiveExecOptions): Promise<number> {
-    const exec = await this.docker.getContainer(container).exec({
-      Cmd: command,
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: options.tty,
-      Env: options.env ? Object.entries(options.env).map(([key, value]) => `${key}=${value}`) : undefined,
+    const operation = `opening a shell in ${container}`;
+    const { exec, stream } = await this.api(operation, options, async (abortSignal) => {
+      const exec = await this.docker.getContainer(container).exec({
+        Cmd: command,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: options.tty,
+        Env: options.env ? Object.entries(options.env).map(([key, value]) => `${key}=${value}`) : undefined,
+        abortSignal,
+      } as Docker.ExecCreateOptions);
+      const stream = (await exec.start({ hijack: true, stdin: true, Tty: options.tty, abortSignal } as Docker.ExecStartOptions)) as unknown as Duplex;
+      return { exec, stream };
     });
-    const stream = await exec.start({ hijack: true, stdin: true, Tty: options.tty });
     const ended = new Promise<void>((resolve) => {
       stream.on('end', resolve);
       stream.on('close', resolve);
       stream.on('error', () => resolve());
+      options.signal?.addEventListener('abort', () => stream.destroy(), { once: true });
     });
     // The terminal device only exists once the process runs, so the first resize can
     // come too early; like the docker CLI, retry it briefly.
@@ -318,7 +446,7 @@ export class DockerRuntime implements Runtime {
           await exec.resize({ h: size.rows, w: size.columns });
           return;
         } catch {
-          await new Promise((wait) => setTimeout(wait, 20 * attempt));
+          await sleep(20 * attempt);
         }
       }
     };
@@ -332,49 +460,114 @@ export class DockerRuntime implements Runtime {
     await ended;
     options.stdin.unpipe(stream);
     stopResizing?.();
-    const info = await exec.inspect();
-    return info.ExitCode ?? -1;
+    options.signal?.throwIfAborted();
+    return this.exitCodeOf(exec, operation);
   }
 
   async runHelper(options: HelperRunOptions): Promise<ExecResult> {
-    const container = await this.docker.createContainer({
-      Image: options.image,
-      Cmd: options.command,
-      Labels: options.labels,
-      HostConfig: {
-        NetworkMode: options.hostNetwork ? 'host' : 'none',
-        CapAdd: options.capAdd,
-        Sysctls: options.sysctls,
-      },
-    });
+    const operation = `running a helper container (${options.command.join(' ').slice(0, 40)}...)`;
+    const container = await this.api(operation, options, (abortSignal) =>
+      this.docker.createContainer({
+        Image: options.image,
+        Cmd: options.command,
+        Labels: options.labels,
+        HostConfig: {
+          NetworkMode: options.hostNetwork ? 'host' : 'none',
+          CapAdd: options.capAdd,
+          Sysctls: options.sysctls,
+          Memory: 64 * 1024 * 1024,
+          PidsLimit: 64,
+        },
+        abortSignal,
+      } as Docker.ContainerCreateOptions),
+    );
     try {
-      await container.start();
-      const { StatusCode } = await container.wait();
-      const logs = await container.logs({ stdout: true, stderr: true, follow: false });
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
-      demuxBuffer(logs as unknown as Buffer, stdout, stderr);
-      return {
-        exitCode: StatusCode,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-      };
+      return await this.api(
+        operation,
+        options,
+        async (abortSignal) => {
+          await container.start({ abortSignal });
+          const { StatusCode } = (await container.wait({ abortSignal })) as { StatusCode: number };
+          const logs = (await container.logs({ stdout: true, stderr: true, follow: false, abortSignal })) as unknown as Buffer;
+          const { stdout, stderr } = demuxBuffer(logs);
+          return { exitCode: StatusCode, stdout, stderr };
+        },
+        HELPER_DEADLINE_MS,
+      );
     } finally {
-      await ignoreMissing(() => container.remove({ force: true }));
+      // Removed even when the caller was interrupted: under a deadline of its own.
+      await this.apiIgnoringMissing(`removing a helper container`, undefined, (abortSignal) => container.remove({ force: true, abortSignal })).catch(() => undefined);
     }
   }
 }
 
-/** Splits Docker's multiplexed log format (8-byte frame headers) held in one buffer. */
-function demuxBuffer(buffer: Buffer, stdout: Buffer[], stderr: Buffer[]): void {
+/**
+ * Hands chunks to sinks in order. While a sink is busy (it returned a promise), the source
+ * stream is paused, so at most one chunk of the source waits in memory.
+ */
+class SinkQueue {
+  private tail: Promise<void> = Promise.resolve();
+  private waiting = 0;
+  private error: unknown;
+
+  constructor(private readonly source: { pause(): unknown; resume(): unknown; destroy(error?: Error): unknown }) {}
+
+  push(sink: OutputSink, chunk: Buffer): void {
+    if (this.error !== undefined) return;
+    if (this.waiting === 0) {
+      let result: void | Promise<void>;
+      try {
+        result = sink(chunk);
+      } catch (error) {
+        return this.fail(error);
+      }
+      if (result) this.wait(result);
+      return;
+    }
+    this.wait(this.tail.then(() => sink(chunk)));
+  }
+
+  private wait(work: Promise<void>): void {
+    this.waiting += 1;
+    this.source.pause();
+    this.tail = work.then(
+      () => {
+        this.waiting -= 1;
+        if (this.waiting === 0) this.source.resume();
+      },
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  private fail(error: unknown): void {
+    this.error ??= error;
+    this.source.destroy();
+  }
+
+  /** Resolves once every chunk was taken; rejects with a sink's failure. */
+  async drained(): Promise<void> {
+    await this.tail;
+    if (this.error !== undefined) throw this.error;
+  }
+}
+
+/** Splits Docker's multiplexed log format (8-byte frame headers) held in one buffer, keeping at most 4 MiB of each. */
+function demuxBuffer(buffer: Buffer): { stdout: string; stderr: string } {
+  const stdout = new HeadBuffer(DEFAULT_MAX_BYTES);
+  const stderr = new HeadBuffer(DEFAULT_MAX_BYTES);
   let offset = 0;
   while (offset + 8 <= buffer.length) {
     const kind = buffer[offset];
     const length = buffer.readUInt32BE(offset + 4);
-    const payload = buffer.subarray(offset + 8, offset + 8 + length);
-    (kind === 2 ? stderr : stdout).push(payload);
+    (kind === 2 ? stderr : stdout).push(buffer.subarray(offset + 8, offset + 8 + length));
     offset += 8 + length;
   }
+  return { stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** dockerode's version() and info() take options (abortSignal) though their types say not. */
+function abortable<T>(docker: Docker, method: 'version' | 'info'): (options: { abortSignal: AbortSignal }) => Promise<T> {
+  return (docker[method] as unknown as (options: { abortSignal: AbortSignal }) => Promise<T>).bind(docker);
 }
 
 function splitRef(ref: string): [string, string] {

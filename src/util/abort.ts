@@ -1,0 +1,115 @@
+// Waiting with a deadline and a way out. Every engine call and every command socklab runs
+// in a host is bounded in time and can be interrupted (Ctrl+C); these are the pieces they
+// share. node:timers/promises removes its abort listener when the timer fires, so a loop
+// that sleeps thousands of times on one long-lived signal does not pile up listeners.
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** Waits `ms`; rejects with the signal's reason when it aborts first. */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  }
+}
+
+/** Raised when something socklab waited for took longer than its deadline. */
+export class DeadlineError extends Error {
+  override name = 'DeadlineError';
+  constructor(
+    readonly what: string,
+    readonly ms: number,
+  ) {
+    super(`${what} did not finish within ${formatSeconds(ms)}`);
+  }
+}
+
+export const formatSeconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+
+export interface Deadline {
+  /** Aborts when the parent does (with its reason) or when the time is up (with a DeadlineError). */
+  readonly signal: AbortSignal;
+  /** True when it was the deadline, not the parent, that aborted. */
+  readonly expired: boolean;
+  /** Releases the timer and the parent listener: call it when the work is done. */
+  dispose(): void;
+}
+
+/**
+ * A deadline of `ms` for `what`, joined with an optional parent signal. Unlike
+ * AbortSignal.any, it lets go of the parent as soon as it is disposed, so short operations
+ * under one long-lived signal leave nothing behind.
+ */
+export function deadline(ms: number, what: string, parent?: AbortSignal): Deadline {
+  const controller = new AbortController();
+  let expired = false;
+  const onParentAbort = () => controller.abort(parent!.reason);
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new DeadlineError(what, ms));
+  }, ms);
+  timer.unref();
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener('abort', onParentAbort, { once: true });
+  return {
+    signal: controller.signal,
+    get expired() {
+      return expired;
+    },
+    dispose() {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParentAbort);
+    },
+  };
+}
+
+/** Runs `work` under a deadline, always releasing it. */
+export async function withDeadline<T>(ms: number, what: string, parent: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const limit = deadline(ms, what, parent);
+  try {
+    return await work(limit.signal);
+  } finally {
+    limit.dispose();
+  }
+}
+
+/** Rejects when `signal` aborts, whatever `promise` does; for waits that cannot be cancelled themselves. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Polls `check` every `intervalMs` until it returns a value other than undefined, the
+ * deadline passes (undefined) or the signal aborts (its reason is thrown). The one
+ * polling loop socklab uses.
+ */
+export async function poll<T>(
+  check: () => Promise<T | undefined>,
+  options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
+): Promise<T | undefined> {
+  const until = Date.now() + options.timeoutMs;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const value = await check();
+    if (value !== undefined) return value;
+    const left = until - Date.now();
+    if (left <= 0) return undefined;
+    await sleep(Math.min(options.intervalMs ?? 100, left), options.signal);
+  }
+}
