@@ -1,0 +1,197 @@
+// The in-container contract: what socklab installs in every lab host and the files it
+// keeps there. Programs run through one launcher script, each in a process group of its
+// own, with its pid, exit status and (in the background) its output under /lab/run/:
+//   ID.cmd   its command line (background programs only: these are what `status` lists)
+//   ID.pid   its pid, which is also its process group: signals reach the whole group
+//   ID.out   ID.err   its output (background programs)
+//   ID.exit  "CODE OOM_BEFORE OOM_AFTER" once it has ended; the two counters are the
+//            host's out-of-memory kill count, which tells a memory-limit kill from a kill
+// Everything here is text the host runs, plus the parsing of what it prints; the typed API
+// over it is in-host.ts.
+
+export const RUN_DIR_IN_HOST = '/lab/run';
+export const LAUNCHER_IN_HOST = '/lab/bin/launch';
+export const PROGRAMS_DIR_IN_HOST = '/lab/programs';
+export const FILES_DIR_IN_HOST = '/lab/files';
+export const CAPTURES_DIR_IN_HOST = '/lab/captures';
+
+/**
+ * What user programs lose on hosts that are not routers: the network privileges the host
+ * needed at setup (routes, addresses) and that a hostile program could use to leave the lab.
+ * ping keeps working through ICMP datagram sockets (net.ipv4.ping_group_range).
+ */
+export const DROP_NETWORK_PRIVILEGES = ['setpriv', '--bounding-set', '-net_admin,-net_raw', '--inh-caps', '-net_admin,-net_raw'];
+
+/**
+ * The launcher, installed in every host at setup. A file rather than an inline `sh -c`
+ * script, so `ps` shows `/bin/sh /lab/bin/launch ID node ...`.
+ *   launch [-b] [-r] ID COMMAND...
+ *   -b  in the background: output to ID.out and ID.err (else to the caller's own output)
+ *   -r  without the network privileges (DROP_NETWORK_PRIVILEGES)
+ */
+export const LAUNCHER_SCRIPT = `#!/bin/sh
+# socklab: runs a program in a process group of its own; pid, exit status and output in ${RUN_DIR_IN_HOST}/
+background=
+wrap='env --default-signal=INT,QUIT'
+while :; do
+  case $1 in
+    -b) background=1; shift ;;
+    -r) wrap="${DROP_NETWORK_PRIVILEGES.join(' ')} $wrap"; shift ;;
+    *) break ;;
+  esac
+done
+id=$1; shift
+run=${RUN_DIR_IN_HOST}
+mkdir -p "$run"
+oom() { cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null | sed -n 's/^oom_kill //p' | head -n 1; }
+before=$(oom)
+# setsid: the program leads a new process group, so a signal reaches its children and
+# pipelines too. A background job of a non-interactive shell starts with SIGINT and SIGQUIT
+# ignored (POSIX); env resets them so Ctrl+C semantics (stop: SIGINT) reach the program.
+if [ -n "$background" ]; then
+  printf '%s\\n' "$*" > "$run/$id.cmd"
+  setsid $wrap "$@" > "$run/$id.out" 2> "$run/$id.err" < /dev/null &
+else
+  setsid $wrap "$@" < /dev/null &
+fi
+pid=$!
+echo "$pid" > "$run/$id.pid"
+wait "$pid"
+code=$?
+# A foreground program ends with its main process; what it left running in its group
+# would hold the output open.
+[ -n "$background" ] || /usr/bin/kill -KILL -- "-$pid" 2>/dev/null
+echo "$code \${before:-0} $(oom)" > "$run/$id.exit"
+exit "$code"
+`;
+
+/** Shell snippet that installs the launcher (part of every host's setup script). */
+export function installLauncherScript(): string {
+  return [
+    `mkdir -p /lab/bin ${RUN_DIR_IN_HOST} ${PROGRAMS_DIR_IN_HOST} ${CAPTURES_DIR_IN_HOST}`,
+    `cat > ${LAUNCHER_IN_HOST} <<'SOCKLAB_LAUNCHER'\n${LAUNCHER_SCRIPT}SOCKLAB_LAUNCHER`,
+    `chmod +x ${LAUNCHER_IN_HOST}`,
+  ].join('\n');
+}
+
+/** One line per background program: id, pid, running|exited, exit line, command (tab-separated). */
+export const LIST_PROGRAMS_SCRIPT = [
+  `cd ${RUN_DIR_IN_HOST} 2>/dev/null || exit 0`,
+  `for cmd in *.cmd; do`,
+  `  [ -e "$cmd" ] || continue`,
+  `  id=\${cmd%.cmd}`,
+  `  pid=$(cat "$id.pid" 2>/dev/null)`,
+  `  end=$(cat "$id.exit" 2>/dev/null)`,
+  `  state=exited`,
+  `  if [ -z "$end" ] && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then state=running; fi`,
+  `  printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$id" "$pid" "$state" "$end" "$(head -c 4096 "$cmd" | head -n 1)"`,
+  `done`,
+].join('\n');
+
+/** The same for one program, foreground ones included; prints nothing when it never started. */
+export const programStatusScript = (id: string) =>
+  [
+    `cd ${RUN_DIR_IN_HOST} 2>/dev/null || exit 0`,
+    `[ -e '${id}.pid' ] || exit 0`,
+    `pid=$(cat '${id}.pid' 2>/dev/null); end=$(cat '${id}.exit' 2>/dev/null); state=exited`,
+    `if [ -z "$end" ] && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then state=running; fi`,
+    `printf '%s\\t%s\\t%s\\t%s\\t%s\\n' '${id}' "$pid" "$state" "$end" "$(head -c 4096 '${id}.cmd' 2>/dev/null | head -n 1)"`,
+  ].join('\n');
+
+/** Signals a program's whole process group (procps' kill: dash's builtin cannot name groups). */
+export const signalGroupScript = (id: string, signal: string) =>
+  `pid=$(cat '${RUN_DIR_IN_HOST}/${id}.pid' 2>/dev/null) && [ -n "$pid" ] && /usr/bin/kill -${signal} -- "-$pid" 2>/dev/null; true`;
+
+/** How a program ended. */
+export interface ProgramEnd {
+  /** The exit status as the shell reports it: 128 + N when signal N ended it. */
+  code: number;
+  /** The signal that ended it, if one did (SIGTERM, SIGKILL, ...). */
+  signal?: string;
+  /** Killed by the host's memory limit. */
+  outOfMemory?: boolean;
+}
+
+export interface HostProgram {
+  id: string;
+  pid?: number;
+  running: boolean;
+  /** Set once the program has ended. */
+  end?: ProgramEnd;
+  command: string;
+}
+
+const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 25: 'SIGXFSZ' };
+
+/** Reads "CODE OOM_BEFORE OOM_AFTER" (or a bare code). */
+export function parseEnd(text: string): ProgramEnd | undefined {
+  if (text.trim() === '') return undefined;
+  const [code, before, after] = text.trim().split(/\s+/).map(Number);
+  if (code === undefined || !Number.isInteger(code)) return undefined;
+  const signal = code > 128 && code < 128 + 65 ? (SIGNALS[code - 128] ?? `signal ${code - 128}`) : undefined;
+  const outOfMemory = signal === 'SIGKILL' && before !== undefined && after !== undefined && after > before;
+  return { code, ...(signal ? { signal } : {}), ...(outOfMemory ? { outOfMemory } : {}) };
+}
+
+export function parsePrograms(text: string): HostProgram[] {
+  const programs: HostProgram[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const [id = '', pid = '', state = '', end = '', ...command] = line.split('\t');
+    if (!id) continue;
+    const ended = parseEnd(end);
+    programs.push({
+      id,
+      ...(/^\d+$/.test(pid) ? { pid: Number(pid) } : {}),
+      running: state === 'running',
+      ...(ended ? { end: ended } : {}),
+      command: command.join('\t'),
+    });
+  }
+  return programs.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** "exited 0", "killed by SIGTERM", "killed: out of memory, limit 512 MB". */
+export function describeEnd(end: ProgramEnd, memoryLimitBytes?: number): string {
+  if (end.outOfMemory) {
+    const limit = memoryLimitBytes ? `, limit ${Math.round(memoryLimitBytes / 1024 / 1024)} MB` : '';
+    return `killed: out of memory${limit}`;
+  }
+  return end.signal ? `killed by ${end.signal}` : `exited ${end.code}`;
+}
+
+/** How a program stands, in a few words: "running, pid 23", "exited 0". */
+export function programState(program: HostProgram): string {
+  if (program.running) return `running${program.pid !== undefined ? `, pid ${program.pid}` : ''}`;
+  return program.end ? describeEnd(program.end) : 'gone';
+}
+
+/**
+ * How output files are followed live: `tail -F` from the first line. The wrapper keeps
+ * tail's pid beside the file, because the engine leaves an exec'd process running when
+ * its stream is closed.
+ */
+export const FOLLOW_COMMAND = ['tail', '-s', '0.1', '-n', '+1', '-F'];
+
+export const followScript = (file: string) => `echo $$ > '${file}.follower'; exec ${FOLLOW_COMMAND.join(' ')} '${file}'`;
+export const stopFollowingScript = (files: string[]) => {
+  const pids = files.map((file) => `'${file}.follower'`).join(' ');
+  return `kill $(cat ${pids} 2>/dev/null) 2>/dev/null; rm -f ${pids}; true`;
+};
+
+/** Quotes a word for sh. */
+export const shellQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * socklab's own plumbing in a host's `ps`: the followers of a running lesson's output and
+ * the observation command itself (with the `timeout` that bounds it). A student asked what
+ * runs in the host, not how socklab watches it; the launcher stays (it is the program's
+ * parent and says what it runs).
+ */
+export function withoutSocklabProcesses(psOutput: string): string {
+  const follower = FOLLOW_COMMAND.join(' ');
+  return psOutput
+    .split('\n')
+    .filter((line) => !line.includes(`${follower} ${RUN_DIR_IN_HOST}/`) && !/ (timeout -s KILL \d+s )?sh -c ps aux$/.test(line))
+    .join('\n');
+}

@@ -1,0 +1,296 @@
+// The typed API over the in-container contract (contract.ts): start a program, signal or
+// stop its whole process group, read its status, follow or read its output, run one to
+// completion, and run socklab's own commands, each bounded in time. It takes a runtime and
+// a container, so step running, expectations and captures can be tested against a fake of
+// it (fake-in-host.ts) without an engine.
+import { randomBytes } from 'node:crypto';
+import type { OutputSink, Runtime } from '../runtime/runtime.js';
+import { deadline, formatSeconds, poll } from '../util/abort.js';
+import {
+  DROP_NETWORK_PRIVILEGES,
+  LAUNCHER_IN_HOST,
+  LIST_PROGRAMS_SCRIPT,
+  RUN_DIR_IN_HOST,
+  followScript,
+  parseEnd,
+  parsePrograms,
+  programStatusScript,
+  shellQuote,
+  signalGroupScript,
+  stopFollowingScript,
+  type HostProgram,
+  type ProgramEnd,
+} from './contract.js';
+
+export interface OutputSinks {
+  stdout: OutputSink;
+  stderr: OutputSink;
+}
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** It ran past its deadline and was killed. */
+  timedOut: boolean;
+  /** Output beyond the kept size was dropped. */
+  truncated: boolean;
+}
+
+export interface CommandOptions {
+  /** Default 10 s. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** A command the scenario wrote (an observe `command:`): run with a user program's privileges. */
+  asUser?: boolean;
+  /** Streams the standard output here instead of keeping it (a decoded capture). */
+  sink?: OutputSink;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+  /** socklab's own program (tcpdump): it keeps the host's privileges. */
+  own?: boolean;
+}
+
+export interface StopResult {
+  /** How it ended; undefined if even SIGKILL left it running (a stuck process). */
+  end?: ProgramEnd;
+  /** The signals sent, in order (the second is SIGKILL when the first was not enough). */
+  sent: string[];
+  /** It had ended before anything was sent. */
+  alreadyEnded: boolean;
+}
+
+export interface RunResult {
+  end?: ProgramEnd;
+  /** Ran past its time limit; `stop` says how it was stopped. */
+  timedOut: boolean;
+  stop?: StopResult;
+}
+
+/** What socklab does with programs and commands in one lab host. */
+export interface InHost {
+  /** The host's name in the scenario, for messages. */
+  readonly host: string;
+  /** One of socklab's own commands (setup, observation, listing): bounded in time and in output. */
+  command(script: string, options?: CommandOptions): Promise<CommandResult>;
+  /** Starts a background program; its output goes to files in the host. */
+  start(id: string, argv: string[], options?: StartOptions): Promise<void>;
+  /** Streams a background program's output from its first byte until `signal` aborts. */
+  follow(id: string, sinks: OutputSinks, signal: AbortSignal): Promise<void>;
+  /** Bytes the program has written to each output so far. */
+  outputSizes(id: string, signal?: AbortSignal): Promise<{ stdout: number; stderr: number }>;
+  /** Streams a file of the host (a whole program output, a capture); false when it is absent. */
+  readFile(path: string, sink: OutputSink, signal?: AbortSignal): Promise<boolean>;
+  status(id: string, signal?: AbortSignal): Promise<HostProgram | undefined>;
+  /** Every background program of the host. */
+  list(signal?: AbortSignal): Promise<HostProgram[]>;
+  /** Sends a signal to the program's whole process group. */
+  signal(id: string, signal: string, abort?: AbortSignal): Promise<void>;
+  /** Signals the group, and after `graceMs` without an end, kills it. */
+  stop(id: string, options: { signal: string; graceMs: number; abort?: AbortSignal }): Promise<StopResult>;
+  waitForExit(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ProgramEnd | undefined>;
+  /** Runs a program with its output streamed to `sinks`; past `timeoutMs` its group is stopped. */
+  runToCompletion(
+    id: string,
+    argv: string[],
+    options: { env?: Record<string, string>; timeoutMs: number; graceMs?: number; sinks: OutputSinks; signal?: AbortSignal },
+  ): Promise<RunResult>;
+}
+
+const DEFAULT_COMMAND_MS = 10_000;
+/** Beyond a command's own deadline (enforced in the host by `timeout`), the wait for its stream. */
+const STREAM_SLACK_MS = 5_000;
+const KILL_WAIT_MS = 5_000;
+
+export interface HostProcessesOptions {
+  /** The host's name in the scenario. */
+  host: string;
+  /** User programs lose the network privileges (every host but routers). */
+  restricted: boolean;
+}
+
+/** The in-host API over a runtime: each call is one or a few commands in the container. */
+export class HostProcesses implements InHost {
+  readonly host: string;
+  private readonly restricted: boolean;
+
+  constructor(
+    private readonly runtime: Runtime,
+    readonly container: string,
+    options: HostProcessesOptions,
+  ) {
+    this.host = options.host;
+    this.restricted = options.restricted;
+  }
+
+  private file(id: string, kind: 'out' | 'err' | 'pid' | 'exit' | 'cmd'): string {
+    return `${RUN_DIR_IN_HOST}/${id}.${kind}`;
+  }
+
+  async command(script: string, options: CommandOptions = {}): Promise<CommandResult> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_MS;
+    // `timeout` kills the command's whole process group in the host when its time is up;
+    // the stream's own deadline is the guard in case the host itself does not answer.
+    const privileges = options.asUser && this.restricted ? DROP_NETWORK_PRIVILEGES : [];
+    const argv = ['timeout', '-s', 'KILL', `${Math.ceil(timeoutMs / 1000)}s`, ...privileges, 'sh', '-c', script];
+    const limit = deadline(timeoutMs + STREAM_SLACK_MS, `a command on host '${this.host}'`, options.signal);
+    try {
+      const result = await this.runtime.exec(this.container, argv, { signal: limit.signal, stdout: options.sink });
+      return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, timedOut: result.exitCode === 137, truncated: result.truncated ?? false };
+    } catch (error) {
+      if (!limit.expired) throw error;
+      return { exitCode: -1, stdout: '', stderr: '', timedOut: true, truncated: false };
+    } finally {
+      limit.dispose();
+    }
+  }
+
+  /** A command whose failure is an error (listing, signalling): its stdout. */
+  private async must(script: string, what: string, signal?: AbortSignal): Promise<string> {
+    const result = await this.command(script, { signal });
+    if (result.exitCode !== 0) {
+      const why = result.timedOut ? `no answer within ${formatSeconds(DEFAULT_COMMAND_MS)}` : `exit ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(-300)}`;
+      throw new Error(`${what} on host '${this.host}' failed (${why})`);
+    }
+    return result.stdout;
+  }
+
+  private launcher(id: string, options: { background: boolean; own?: boolean }): string[] {
+    const restricted = this.restricted && !options.own;
+    return [LAUNCHER_IN_HOST, ...(options.background ? ['-b'] : []), ...(restricted ? ['-r'] : []), id];
+  }
+
+  async start(id: string, argv: string[], options: StartOptions = {}): Promise<void> {
+    await this.runtime.execDetached(this.container, [...this.launcher(id, { background: true, own: options.own }), ...argv], options);
+  }
+
+  async follow(id: string, sinks: OutputSinks, signal: AbortSignal): Promise<void> {
+    const files = [this.file(id, 'out'), this.file(id, 'err')];
+    const tail = (file: string, sink: OutputSink) =>
+      this.runtime.exec(this.container, ['sh', '-c', followScript(file)], { signal, stdout: sink, stderr: () => undefined }).catch(() => undefined);
+    await Promise.all([tail(files[0]!, sinks.stdout), tail(files[1]!, sinks.stderr)]);
+    // The engine leaves an exec'd process running when its stream is closed: without this,
+    // every followed program would leave two `tail`s in its host.
+    await this.command(stopFollowingScript(files), { timeoutMs: 5_000 }).catch(() => undefined);
+  }
+
+  async outputSizes(id: string, signal?: AbortSignal): Promise<{ stdout: number; stderr: number }> {
+    const text = await this.must(`stat -c %s '${this.file(id, 'out')}' '${this.file(id, 'err')}' 2>/dev/null; true`, 'reading output sizes', signal);
+    const [stdout = 0, stderr = 0] = text.trim().split('\n').map(Number);
+    return { stdout: stdout || 0, stderr: stderr || 0 };
+  }
+
+  async readFile(path: string, sink: OutputSink, signal?: AbortSignal): Promise<boolean> {
+    const result = await this.runtime.exec(this.container, ['sh', '-c', `[ -f ${shellQuote(path)} ] || exit 3; exec cat ${shellQuote(path)}`], {
+      signal,
+      stdout: sink,
+      maxBytes: 4096,
+    });
+    if (result.exitCode === 3) return false;
+    if (result.exitCode !== 0) throw new Error(`reading ${path} on host '${this.host}' failed: ${result.stderr.trim()}`);
+    return true;
+  }
+
+  async status(id: string, signal?: AbortSignal): Promise<HostProgram | undefined> {
+    return parsePrograms(await this.must(programStatusScript(id), `reading the state of '${id}'`, signal))[0];
+  }
+
+  async list(signal?: AbortSignal): Promise<HostProgram[]> {
+    return parsePrograms(await this.must(LIST_PROGRAMS_SCRIPT, 'listing the programs', signal));
+  }
+
+  async signal(id: string, signal: string, abort?: AbortSignal): Promise<void> {
+    await this.must(signalGroupScript(id, signal.replace(/^SIG/, '')), `sending ${signal} to '${id}'`, abort);
+  }
+
+  async waitForExit(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ProgramEnd | undefined> {
+    return poll(async () => (await this.status(id, signal))?.end, { timeoutMs, intervalMs: 100, signal });
+  }
+
+  async stop(id: string, options: { signal: string; graceMs: number; abort?: AbortSignal }): Promise<StopResult> {
+    const before = await this.status(id, options.abort);
+    if (!before?.running) return { end: before?.end, sent: [], alreadyEnded: true };
+    const sent = [options.signal];
+    await this.signal(id, options.signal, options.abort);
+    let end = await this.waitForExit(id, options.graceMs, options.abort);
+    if (!end && options.signal !== 'SIGKILL') {
+      sent.push('SIGKILL');
+      await this.signal(id, 'SIGKILL', options.abort);
+      end = await this.waitForExit(id, KILL_WAIT_MS, options.abort);
+    }
+    return { end, sent, alreadyEnded: false };
+  }
+
+  async runToCompletion(
+    id: string,
+    argv: string[],
+    options: { env?: Record<string, string>; timeoutMs: number; graceMs?: number; sinks: OutputSinks; signal?: AbortSignal },
+  ): Promise<RunResult> {
+    const limit = deadline(options.timeoutMs, `'${id}' on host '${this.host}'`, options.signal);
+    try {
+      const result = await this.runtime.exec(this.container, [...this.launcher(id, { background: false }), ...argv], {
+        env: options.env,
+        signal: limit.signal,
+        stdout: options.sinks.stdout,
+        stderr: options.sinks.stderr,
+      });
+      // Only a kill needs the exit file: it tells the memory limit from other killers.
+      const end = result.exitCode === 137 ? ((await this.status(id, options.signal))?.end ?? parseEnd('137')) : parseEnd(String(result.exitCode));
+      return { end, timedOut: false };
+    } catch (error) {
+      // Past its time, or interrupted: the program goes on in the host unless its group is stopped.
+      if (limit.expired) {
+        const stop = await this.stop(id, { signal: 'SIGTERM', graceMs: options.graceMs ?? 2_000 }).catch(() => undefined);
+        return { end: stop?.end, timedOut: true, stop };
+      }
+      // Interrupted: the lab is going down; kill the group without waiting for it.
+      void this.signal(id, 'SIGKILL').catch(() => undefined);
+      throw error;
+    } finally {
+      limit.dispose();
+    }
+  }
+
+  /**
+   * A foreground command of the CLI (`socklab exec`, `logs -f`): output to `sinks`, and a
+   * way to signal its whole group in the host, for Ctrl+C. Its files are removed at the end.
+   */
+  foreground(argv: string[], sinks: OutputSinks, options: { asUser: boolean; env?: Record<string, string> }): ForegroundCommand {
+    const id = `.fg-${randomBytes(4).toString('hex')}`;
+    const launcher = [LAUNCHER_IN_HOST, ...(options.asUser && this.restricted ? ['-r'] : []), id];
+    const done = this.runtime
+      .exec(this.container, [...launcher, ...argv], { env: options.env, stdout: sinks.stdout, stderr: sinks.stderr })
+      .then(async (result) => {
+        await this.command(`rm -f ${RUN_DIR_IN_HOST}/${id}.*`, { timeoutMs: 5_000 }).catch(() => undefined);
+        return result.exitCode;
+      });
+    return { done, signal: (name: string) => this.signal(id, name) };
+  }
+
+  /** The command line of an interactive shell, with a user's privileges. */
+  shellCommand(): string[] {
+    const shell = ['sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi'];
+    return this.restricted ? [...DROP_NETWORK_PRIVILEGES, ...shell] : shell;
+  }
+}
+
+export interface ForegroundCommand {
+  /** The command's exit code, once it has ended and its output has been delivered. */
+  readonly done: Promise<number>;
+  /** Sends a signal (INT, TERM, KILL...) to the command's process group in the host. */
+  signal(name: string): Promise<void>;
+}
+
+/** Waits until a follow has delivered `sizes` bytes; false when the time ran out first. */
+export async function caughtUp(
+  delivered: () => { stdout: number; stderr: number },
+  sizes: { stdout: number; stderr: number },
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const done = () => delivered().stdout >= sizes.stdout && delivered().stderr >= sizes.stderr;
+  return (await poll(async () => (done() ? true : undefined), { timeoutMs, intervalMs: 10, signal })) === true;
+}
