@@ -1,7 +1,8 @@
 // Loads a scenario file through the validation layers, collecting every issue at once:
 // file (size, text) -> YAML syntax -> schema (zod) -> rules (cross-field, files on disk).
 // Nothing here touches the engine: `socklab validate` runs without one.
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isAlias, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import type { z } from 'zod';
@@ -38,24 +39,69 @@ export async function checkScenarioFile(file: string): Promise<LoadResult> {
     ok: false,
     issues: [{ file, line: 1, column: 1, path: '', message, layer: 'file' }],
   });
-  let size: number;
+  const read = await readScenarioBytes(file);
+  if (typeof read === 'string') return fileIssue(read);
+  return hideContentsOfNonYaml(file, checkScenarioText(file, read));
+}
+
+/**
+ * The bytes of a scenario file, or what is wrong with it. Only a regular file is read (a
+ * FIFO would block, /dev/zero would never end), opened without blocking and checked on the
+ * opened file itself, and never more than the size limit: the count is kept while reading,
+ * as a file can grow after its size was looked at.
+ */
+async function readScenarioBytes(file: string): Promise<Buffer | string> {
+  let handle: FileHandle;
   try {
-    const info = await stat(file);
-    if (info.isDirectory()) return fileIssue('this is a folder; give the path of a scenario file (.yaml) inside it.');
-    size = info.size;
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return fileIssue(
-      code === 'ENOENT'
-        ? 'cannot read the scenario file: it does not exist. Check the path.'
-        : `cannot read the scenario file (${code ?? (error as Error).message}); check its permissions.`,
-    );
+    return code === 'ENOENT'
+      ? 'cannot read the scenario file: it does not exist. Check the path.'
+      : `cannot read the scenario file (${code ?? (error as Error).message}); check its permissions.`;
   }
-  if (size > MAX_SCENARIO_BYTES) {
-    return fileIssue(`the file is ${(size / 1024 / 1024).toFixed(1)} MB; a scenario is at most 1 MB. Is this the right file?`);
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) return 'this is a folder; give the path of a scenario file (.yaml) inside it.';
+    if (!info.isFile()) return 'this is not a regular file (a device, a pipe or a socket); give the path of a scenario file (.yaml).';
+    if (info.size > MAX_SCENARIO_BYTES) return `the file is ${(info.size / 1024 / 1024).toFixed(1)} MB; a scenario is at most 1 MB. Is this the right file?`;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read({ buffer: Buffer.alloc(64 * 1024) });
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_SCENARIO_BYTES) return `the file is larger than 1 MB; a scenario is at most 1 MB. Is this the right file?`;
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks);
+  } catch (error) {
+    return `cannot read the scenario file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`;
+  } finally {
+    await handle.close().catch(() => undefined);
   }
-  const bytes = await readFile(file);
-  return checkScenarioText(file, bytes);
+}
+
+/**
+ * A file that is not named like a scenario (.yaml, .yml) and is not one may be anything,
+ * a key file or a password list given by mistake: say so without quoting any of it.
+ */
+function hideContentsOfNonYaml(file: string, result: LoadResult): LoadResult {
+  if (result.ok || /\.ya?ml$/i.test(file) || !result.issues.some((issue) => issue.layer === 'yaml' || issue.layer === 'schema')) return result;
+  return {
+    ok: false,
+    issues: [
+      {
+        file,
+        line: 1,
+        column: 1,
+        path: '',
+        layer: 'file',
+        message:
+          "this is not a scenario, and socklab shows nothing of the contents of files not named .yaml or .yml. If it is a scenario, name it .yaml to see every problem in it.",
+      },
+    ],
+  };
 }
 
 export function checkScenarioText(file: string, bytes: Buffer): LoadResult {

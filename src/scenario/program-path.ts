@@ -1,30 +1,22 @@
 // Where a step's `program:` file is found. Paths are relative to the scenario's folder and may
 // not leave it; `programs/...` also finds socklab's bundled program library, so a lesson in
-// scenarios/ can name programs/tcp-hello-server.ts without copying it.
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join, normalize, relative, resolve } from 'node:path';
+// scenarios/ can name programs/tcp-hello-server.ts without copying it. Real paths count:
+// a link out of those folders is refused (local-files.ts).
+import { normalize } from 'node:path';
 import { BUNDLED_PROGRAMS_DIR } from '../util/paths.js';
+import { findLocalFile, type LocalFile } from './local-files.js';
 
 export const PROGRAM_EXTENSIONS = ['.ts', '.js', '.py'];
+/** A program is source code a person wrote; anything larger is a mistake. */
+export const MAX_PROGRAM_BYTES = 8 * 1024 * 1024;
 
-export type ProgramLocation =
-  | { kind: 'found'; path: string }
-  | { kind: 'missing'; searched: string[] }
-  | { kind: 'outside' };
-
-const isFile = (path: string) => existsSync(path) && statSync(path).isFile();
+export type ProgramLocation = LocalFile & { searched: string[] };
 
 export function resolveProgramPath(program: string, scenarioDir: string): ProgramLocation {
-  const local = resolve(scenarioDir, program);
-  const rel = relative(scenarioDir, local);
-  if (isAbsolute(program) || rel.startsWith('..') || isAbsolute(rel)) return { kind: 'outside' };
-  if (isFile(local)) return { kind: 'found', path: local };
-  const searched = [scenarioDir];
+  const local = findLocalFile(program, scenarioDir, { roots: [scenarioDir, BUNDLED_PROGRAMS_DIR], maxBytes: MAX_PROGRAM_BYTES });
+  if (local.kind !== 'missing') return { ...local, searched: [scenarioDir] };
   const normalized = normalize(program);
-  if (normalized.startsWith(`programs/`)) {
-    const bundled = join(BUNDLED_PROGRAMS_DIR, normalized.slice('programs/'.length));
-    searched.push(BUNDLED_PROGRAMS_DIR);
-    if (isFile(bundled)) return { kind: 'found', path: bundled };
-  }
-  return { kind: 'missing', searched };
+  if (!normalized.startsWith('programs/')) return { ...local, searched: [scenarioDir] };
+  const bundled = findLocalFile(normalized.slice('programs/'.length), BUNDLED_PROGRAMS_DIR, { maxBytes: MAX_PROGRAM_BYTES });
+  return { ...bundled, searched: [scenarioDir, BUNDLED_PROGRAMS_DIR] };
 }

@@ -1,10 +1,12 @@
 // Cross-field rules of a scenario that a schema cannot express: addresses against subnets,
 // names referenced across sections, routers and NAT, program files on disk. Each rule is a
 // small function adding problems; all problems are reported together.
-import { existsSync, statSync } from 'node:fs';
-import { extname, isAbsolute, relative, resolve } from 'node:path';
+import { extname, posix } from 'node:path';
+import { BUNDLED_PROGRAMS_DIR } from '../util/paths.js';
+import { WRITABLE_FOLDERS, writableFolderOf } from './host-defaults.js';
 import { dottedPath, type PathSegment } from './issues.js';
-import { resolveProgramPath, PROGRAM_EXTENSIONS } from './program-path.js';
+import { findLocalFile, localFileProblem } from './local-files.js';
+import { MAX_PROGRAM_BYTES, PROGRAM_EXTENSIONS, resolveProgramPath } from './program-path.js';
 import { closest } from './schema-messages.js';
 import { stepKind, type ExpectationValue, type RunStepValue, type ScenarioValue, type StartStepValue, type StepValue } from './schema.js';
 import {
@@ -176,22 +178,24 @@ function checkNat(scenario: ScenarioValue, report: Report) {
   }
 }
 
-/** True when `path` (absolute) lies inside `dir`. */
-function isInside(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-}
+/** A file copied into a host is data a person chose; beyond this it is a mistake or an attack on the host's memory. */
+export const MAX_HOST_FILE_BYTES = 64 * 1024 * 1024;
 
 function checkFiles(scenario: ScenarioValue, scenarioDir: string, report: Report) {
   for (const [host, spec] of Object.entries(scenario.hosts)) {
     spec.files?.forEach((file, index) => {
       const from = typeof file === 'string' ? file : file.from;
       const path: PathSegment[] = typeof file === 'string' ? ['hosts', host, 'files', index] : ['hosts', host, 'files', index, 'from'];
-      const absolute = resolve(scenarioDir, from);
-      if (isAbsolute(from) || !isInside(scenarioDir, absolute)) {
-        report(path, `'${from}' is outside the scenario's folder; copy only files that sit beside the scenario (or below it).`);
-      } else if (!existsSync(absolute) || !statSync(absolute).isFile()) {
-        report(path, `file '${from}' does not exist; paths are relative to the scenario's folder.`);
+      const found = findLocalFile(from, scenarioDir, { roots: [scenarioDir, BUNDLED_PROGRAMS_DIR], maxBytes: MAX_HOST_FILE_BYTES });
+      if (found.kind !== 'found') report(path, localFileProblem('file', from, found, MAX_HOST_FILE_BYTES));
+      if (typeof file !== 'string') {
+        const to = posix.normalize(file.to);
+        if (!writableFolderOf(to)) {
+          report(
+            ['hosts', host, 'files', index, 'to'],
+            `'${file.to}' is not in a folder a lab host can write (the rest of its filesystem is read-only); put it under one of ${WRITABLE_FOLDERS.join(', ')}.`,
+          );
+        }
       }
     });
   }
@@ -244,7 +248,7 @@ function checkSteps(scenario: ScenarioValue, scenarioDir: string, report: Report
         else if (found.kind === 'missing') {
           const where = found.searched.length > 1 ? "neither in the scenario's folder nor in socklab's programs/ folder" : "not in the scenario's folder";
           report(programPath, `program '${step.program}' is ${where}; check the path (it is relative to the scenario).`);
-        }
+        } else if (found.kind !== 'found') report(programPath, localFileProblem('program', step.program, found, MAX_PROGRAM_BYTES));
       }
     }
     if (step.id !== undefined) {

@@ -8,6 +8,9 @@ const MISPLACED_KEY_HINTS: Record<string, string> = {
   wait_for: 'only a `start` step (a background program) waits for its output; a `run` step already waits for its program to finish.',
   nat: 'NAT rules go on a host with `role: router`, under `hosts.NAME.nat`.',
   expect: 'expectations go on a step that runs or ends a program (`run`, `stop`, `wait`), or in an `expect` step of their own.',
+  memory: "a host's resource limits go under `limits`, e.g. `limits: { memory: 256m }`.",
+  pids: "a host's resource limits go under `limits`, e.g. `limits: { pids: 256 }`.",
+  cpus: "a host's resource limits go under `limits`, e.g. `limits: { cpus: 0.5 }`.",
 };
 
 /** What the validator knows about the written value an issue is about. */

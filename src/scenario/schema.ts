@@ -2,6 +2,8 @@
 // editor's JSON Schema (schema/scenario.schema.json, written by scripts/write-schema.ts).
 // Cross-field rules (addresses inside subnets, references between names) live in rules.ts.
 import { z } from 'zod';
+import { parseSize } from '../util/sizes.js';
+import { MIN_MEMORY_BYTES, MIN_PIDS } from './host-defaults.js';
 
 // A scenario is parsed once per process: generating zod's fast parsers with `new Function`
 // costs more (about 15 ms of a `socklab validate`) than they save on one parse.
@@ -105,8 +107,41 @@ export const NatRule = z.union([Masquerade, PortForward], {
 
 export const FileCopy = z.union([
   z.string().describe('Path relative to the scenario file; copied to /lab/files/<name>'),
-  z.strictObject({ from: z.string(), to: z.string().regex(/^\//, 'an absolute path in the host') }),
+  z.strictObject({
+    from: z.string(),
+    to: z.string().regex(/^\//, 'an absolute path in the host').describe('Where in the host: under one of its writable folders (/lab, /tmp, /srv, /root, ...)'),
+  }),
 ]);
+
+/** A memory size as people write it: '256m', '1g', '512k'. */
+const MEMORY_SIZE = /^\d+(\.\d+)?[kmgKMG]?[bB]?$/;
+
+export const Limits = z
+  .strictObject({
+    memory: z
+      .string({ error: "expected a memory size such as '256m' or '1g'" })
+      .regex(MEMORY_SIZE, "expected a memory size such as '256m' or '1g'")
+      .superRefine((value, ctx) => {
+        const bytes = parseSize(value);
+        if (bytes !== undefined && bytes < MIN_MEMORY_BYTES) {
+          ctx.addIssue({ code: 'custom', message: `${value} is too little for a lab host (its own tools need some); give at least 32m` });
+        }
+      })
+      .optional()
+      .describe("Memory limit, e.g. '256m' or '1g' (default 512m); beyond it the host's out-of-memory killer stops the largest program"),
+    pids: z
+      .number({ error: 'expected a whole number of processes, e.g. 256' })
+      .int('expected a whole number of processes, e.g. 256')
+      .min(MIN_PIDS, `a lab host needs at least ${MIN_PIDS} processes and threads for its own tools`)
+      .optional()
+      .describe('Most processes and threads at once (default 512): a fork storm stops here'),
+    cpus: z
+      .number({ error: 'expected a number of CPUs, e.g. 0.5' })
+      .min(0.01, 'expected at least 0.01 CPUs')
+      .optional()
+      .describe('CPU share: 0.5 is half of one core (default 1)'),
+  })
+  .describe('Resource limits of this host (default: memory 512m, pids 512, cpus 1)');
 
 export const Host = z.strictObject({
   role: z.enum(['host', 'router']).default('host').describe('A router forwards packets between its networks'),
@@ -122,6 +157,7 @@ export const Host = z.strictObject({
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   image: z.string().optional(),
   files: z.array(FileCopy).optional(),
+  limits: Limits.optional(),
 });
 
 const TextExpectation = z.union([
