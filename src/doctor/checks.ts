@@ -9,8 +9,9 @@ import { join, relative } from 'node:path';
 import type { ContainerInfo, ImageInfo, NetworkInfo, Runtime } from '../runtime/runtime.js';
 import { LABEL } from '../runtime/labels.js';
 import { LAB_IMAGE_REPO, labImageRef, recipeDir } from '../image/lab-image.js';
-import { listBridgeRules } from '../lab/host-rules.js';
-import { labsFromEngine } from '../lab/labs.js';
+import { runState, snapshotEngine, strayRuleRuns, type EngineSnapshot } from '../lab/cleanup.js';
+import type { LabInfo } from '../lab/labs.js';
+import { currentOwner, ownerText } from '../lab/ownership.js';
 import { checkScenarioFile } from '../scenario/load.js';
 import { overlaps } from '../util/ipv4.js';
 import { BUNDLED_SCENARIOS_DIR, SOCKLAB_ROOT } from '../util/paths.js';
@@ -39,18 +40,20 @@ export const PROBE_SCRIPT = [
   `try() { key=$1; shift; if out=$("$@" 2>&1); then echo "$key=ok"; else echo "$key=fail $(echo "$out" | head -n 1)"; fi; }`,
   `try route ip route add 192.0.2.0/24 dev lo`,
   `try iptables iptables -t nat -L -n`,
+  `try ip6tables ip6tables -L INPUT -n`,
+  `try setpriv setpriv --bounding-set -net_admin,-net_raw true`,
   `echo "forward=$( [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] && echo ok || echo 'fail ip_forward is not 1')"`,
   `try netem tc qdisc add dev lo root netem delay 1ms`,
   `try statistic iptables -A OUTPUT -o lo -m statistic --mode random --probability 0.5 -j DROP`,
 ].join('\n');
 
-export type ProbeKey = 'route' | 'iptables' | 'forward' | 'netem' | 'statistic';
+export type ProbeKey = 'route' | 'iptables' | 'ip6tables' | 'setpriv' | 'forward' | 'netem' | 'statistic';
 export type ProbeResult = Partial<Record<ProbeKey, { ok: boolean; error: string }>>;
 
 export function parseProbe(output: string): ProbeResult {
   const result: ProbeResult = {};
   for (const line of output.split('\n')) {
-    const match = /^(route|iptables|forward|netem|statistic)=(ok|fail)\s*(.*)$/.exec(line.trim());
+    const match = /^(route|iptables|ip6tables|setpriv|forward|netem|statistic)=(ok|fail)\s*(.*)$/.exec(line.trim());
     if (match) result[match[1] as ProbeKey] = { ok: match[2] === 'ok', error: match[3] ?? '' };
   }
   return result;
@@ -58,9 +61,13 @@ export function parseProbe(output: string): ProbeResult {
 
 export function capabilityVerdict(probe: ProbeResult): CheckResult {
   const name = 'container rights';
-  const missing = (['route', 'iptables', 'forward'] as const).filter((key) => !probe[key]?.ok);
+  const missing = (['route', 'iptables', 'ip6tables', 'setpriv', 'forward'] as const).filter((key) => !probe[key]?.ok);
   if (missing.length === 0) {
-    return { name, verdict: 'ok', detail: 'NET_ADMIN works in a container: routes, iptables (nat) and ip_forward for routers' };
+    return {
+      name,
+      verdict: 'ok',
+      detail: 'NET_ADMIN works in a container: routes, iptables (nat, and ip6tables for the isolation rules), ip_forward for routers; programs can be run without it (setpriv)',
+    };
   }
   const what = missing.map((key) => `${key}${probe[key]?.error ? ` (${probe[key]!.error})` : ' (no answer)'}`).join('; ');
   return {
@@ -92,7 +99,7 @@ async function probe(runtime: Runtime, image: string): Promise<ProbeResult | Err
       image,
       command: ['sh', '-c', PROBE_SCRIPT],
       // Labelled like every socklab object, so cleanup finds it if doctor is killed mid-probe.
-      labels: { [LABEL.run]: `doctor-${randomBytes(3).toString('hex')}`, [LABEL.helper]: 'doctor' },
+      labels: { [LABEL.run]: `doctor-${randomBytes(3).toString('hex')}`, [LABEL.helper]: 'doctor', [LABEL.owner]: ownerText(currentOwner()) },
       hostNetwork: false,
       capAdd: ['NET_ADMIN'],
       sysctls: { 'net.ipv4.ip_forward': '1' },
@@ -197,32 +204,23 @@ async function bundledSubnets(): Promise<{ subnets: ScenarioSubnet[]; invalid: s
   return { subnets, invalid };
 }
 
-// ---- leftovers -------------------------------------------------------------------------
+// ---- leftovers and labs up ----------------------------------------------------------
 
 /**
- * What socklab left behind, as opposed to labs that are up: stopped containers, networks
- * of runs that have no container, and host rules on bridges that no longer exist. (A lab
- * being created this very moment can look like a leftover for a second; running helpers
- * are always in use.)
+ * What socklab left behind, as opposed to labs in use: runs whose socklab process died
+ * (naming the subnets they still hold), helpers of dead processes, and host rules of runs
+ * that are gone. Runs in progress and labs up on purpose are not leftovers.
  */
-export function findLeftovers(containers: ContainerInfo[], networks: NetworkInfo[], rules: string[] | undefined): string[] {
-  const socklabContainers = containers.filter((container) => LABEL.run in container.labels);
-  const socklabNetworks = networks.filter((network) => LABEL.run in network.labels);
-  const runsWithContainers = new Set(socklabContainers.map((container) => container.labels[LABEL.run]));
-  const bridges = new Set(socklabNetworks.map((network) => network.labels[LABEL.bridge] ?? network.bridgeName));
+export function describeLeftovers(snapshot: EngineSnapshot): string[] {
+  const dead = snapshot.labs.filter((lab) => runState(lab) === 'dead');
   return [
-    ...socklabContainers
-      .filter((container) => container.state !== 'running')
-      .map((container) => `container ${container.name} (${container.state})`),
-    ...socklabNetworks
-      .filter((network) => !runsWithContainers.has(network.labels[LABEL.run]))
-      .map((network) => `network ${network.name} (no container)`),
-    ...(rules ?? [])
-      .filter((rule) => {
-        const bridge = /-i (\S+)/.exec(rule)?.[1];
-        return bridge !== undefined && !bridges.has(bridge);
-      })
-      .map((rule) => `host rule '${rule}' (its bridge is gone)`),
+    ...dead.map((lab) => {
+      const subnets = lab.networks.map((network) => network.subnet).filter(Boolean);
+      const why = lab.kept ? 'kept, but incomplete or stopped' : 'its socklab process is gone';
+      return `dead run ${lab.scenario} (run ${lab.runId}, ${why})${subnets.length ? ` holding ${subnets.join(', ')}` : ''}`;
+    }),
+    ...snapshot.helpers.map((helper) => `helper container ${helper.name} (its socklab process is gone)`),
+    ...strayRuleRuns(snapshot.rules ?? [], snapshot.labs).map((run) => `host rules of run ${run} (its bridges are gone)`),
   ];
 }
 
@@ -233,16 +231,18 @@ export function leftoverVerdict(leftovers: string[], rulesChecked: boolean): Che
   return {
     name,
     verdict: 'warn',
-    detail: `${leftovers.length} object(s) left behind: ${leftovers.join('; ')}${rulesNote}`,
-    fix: 'socklab cleanup (it also removes every lab that is up; socklab down RUN removes one run)',
+    detail: `${leftovers.length} left behind: ${leftovers.join('; ')}${rulesNote}`,
+    fix: 'socklab cleanup (removes only these; runs in progress and labs up on purpose stay)',
   };
 }
 
+const STATE_WORDS = { running: 'in progress', elsewhere: 'made elsewhere', up: 'up', dead: 'dead' } as const;
+
 /** Not a problem, but worth knowing: labs hold subnets and resources until `socklab down`. */
-function labsUp(containers: ContainerInfo[], networks: NetworkInfo[]): CheckResult {
-  const labs = labsFromEngine(containers, networks.filter((network) => LABEL.run in network.labels)).filter((lab) => lab.hosts.length > 0);
-  const list = labs.map((lab) => `${lab.scenario} (run ${lab.runId}, ${lab.hosts.length} host(s))`).join(', ');
-  return { name: 'labs up', verdict: 'ok', detail: labs.length ? `${list}; socklab status shows them` : 'none' };
+export function labsUpVerdict(labs: LabInfo[]): CheckResult {
+  const alive = labs.filter((lab) => lab.hosts.length > 0 && runState(lab) !== 'dead');
+  const list = alive.map((lab) => `${lab.scenario} (run ${lab.runId}, ${STATE_WORDS[runState(lab)]}, ${lab.hosts.length} host(s))`).join(', ');
+  return { name: 'labs up', verdict: 'ok', detail: alive.length ? `${list}; socklab status shows them` : 'none' };
 }
 
 // ---- all checks ------------------------------------------------------------------------
@@ -276,7 +276,7 @@ export async function runChecks(runtime: Runtime): Promise<CheckResult[]> {
   results.push(oldImagesVerdict(ref, images, containers));
 
   if (present) {
-    const [probed, rules] = await Promise.all([probe(runtime, ref), listBridgeRules(runtime, ref).catch(() => undefined)]);
+    const [probed, snapshot] = await Promise.all([probe(runtime, ref), snapshotEngine(runtime, ref)]);
     if (probed instanceof Error) {
       results.push({
         name: 'container rights',
@@ -289,13 +289,14 @@ export async function runChecks(runtime: Runtime): Promise<CheckResult[]> {
       results.push(capabilityVerdict(probed), netemVerdict(probed));
     }
     results.push(subnetVerdict(scenarios.subnets, networks, scenarios.invalid));
-    results.push(leftoverVerdict(findLeftovers(containers, networks, rules), rules !== undefined));
-    results.push(labsUp(containers, networks));
+    results.push(leftoverVerdict(describeLeftovers(snapshot), snapshot.rules !== undefined));
+    results.push(labsUpVerdict(snapshot.labs));
   } else {
+    const snapshot = await snapshotEngine(runtime, undefined);
     results.push(skipped('container rights', 'needs the lab image'), skipped('netem', 'needs the lab image'));
     results.push(subnetVerdict(scenarios.subnets, networks, scenarios.invalid));
-    results.push(leftoverVerdict(findLeftovers(containers, networks, undefined), false));
-    results.push(labsUp(containers, networks));
+    results.push(leftoverVerdict(describeLeftovers(snapshot), false));
+    results.push(labsUpVerdict(snapshot.labs));
   }
   return results;
 }

@@ -1,11 +1,16 @@
 // Packet captures in a lab host: tcpdump runs in the host (the lab image has it), writes a
-// pcap there, and on stop the pcap is copied out next to a decoded text view. Used by the
-// `capture` step and by `socklab capture`.
-import { mkdir, writeFile } from 'node:fs/promises';
+// pcap there, and on stop the pcap is streamed out next to a decoded text view; only the
+// first lines of that view are kept in memory, for the console. Used by the `capture` step
+// and by `socklab capture`.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { once } from 'node:events';
 import { join } from 'node:path';
-import { BackgroundProgram, sleep } from './host-process.js';
-import type { Lab } from './lab.js';
+import { CAPTURES_DIR_IN_HOST } from '../in-host/contract.js';
+import { LineSplitter } from '../util/bounded-output.js';
+import { poll } from '../util/abort.js';
 import { shortPath } from '../util/paths.js';
+import type { LabAccess } from './lab.js';
 
 export interface CaptureTarget {
   /** File name stem: HOST (all interfaces) or HOST-NETWORK. */
@@ -20,26 +25,34 @@ export interface CaptureResult {
   legend: string;
   pcapPath: string;
   textPath: string;
-  /** `tcpdump -n -ttttt -r` of the capture: one line per packet. */
-  decoded: string;
+  packets: number;
+  /** The first lines of `tcpdump -n -ttttt -r` of the capture (one line per packet). */
+  firstLines: string[];
+  /** The packet cap was reached: later packets were not recorded. */
+  capped: boolean;
 }
 
 const READY_TIMEOUT_MS = 10_000;
-const STOP_TIMEOUT_MS = 5_000;
+const STOP_GRACE_MS = 5_000;
+/** A capture stops recording after this many packets, so a flood cannot fill the host. */
+export const MAX_PACKETS = 100_000;
+const KEPT_LINES = 40;
 
 /** The interface of `host` on `network` (eth0, eth1...), found by its address. */
-export async function interfaceOn(lab: Lab, host: string, network: string): Promise<string> {
+export async function interfaceOn(lab: LabAccess, host: string, network: string, signal?: AbortSignal): Promise<string> {
   const ip = lab.host(host).ips[network];
   if (!ip) throw new Error(`host '${host}' is not on network '${network}'`);
-  const found = await lab.sh(host, `ip -o -4 addr show to ${ip} | awk '{print $2}' | cut -d@ -f1`, 'finding the interface');
-  return found.trim();
+  const found = await lab.inHost(host).command(`ip -o -4 addr show to ${ip} | awk '{print $2}' | cut -d@ -f1`, { signal });
+  const iface = found.stdout.trim();
+  if (found.exitCode !== 0 || !iface) throw new Error(`could not find the interface of host '${host}' on network '${network}'`);
+  return iface;
 }
 
 export class Capture {
   private constructor(
-    private readonly lab: Lab,
+    private readonly lab: LabAccess,
     readonly host: string,
-    private readonly running: { target: CaptureTarget; file: string; program: BackgroundProgram }[],
+    private readonly running: { target: CaptureTarget; file: string; id: string }[],
     private readonly legend: string,
   ) {}
 
@@ -48,14 +61,15 @@ export class Capture {
    * ('any') when none are listed. Returns once every tcpdump is listening.
    */
   static async start(
-    lab: Lab,
+    lab: LabAccess,
     host: string,
     options: { networks?: string[]; filter?: string; idPrefix: string; signal?: AbortSignal },
   ): Promise<Capture> {
+    const inHost = lab.inHost(host);
     // Every interface of the host, once: for the targets and for the legend of `any` captures.
     const networks = Object.entries(lab.host(host).ips);
     const ifaces = new Map(
-      await Promise.all(networks.map(async ([network]) => [network, await interfaceOn(lab, host, network)] as const)),
+      await Promise.all(networks.map(async ([network]) => [network, await interfaceOn(lab, host, network, options.signal)] as const)),
     );
     const legend = networks.map(([network, ip]) => `${ifaces.get(network)} = ${network} ${ip}`).join(', ');
     const targets: CaptureTarget[] = options.networks?.length
@@ -65,16 +79,18 @@ export class Capture {
     // so no tcpdump can start after the clean-up below.
     const settled = await Promise.allSettled(
       targets.map(async (target, index) => {
-        const file = `/lab/captures/${target.name}.pcap`;
-        const command = ['sh', '-c', `mkdir -p /lab/captures && exec tcpdump --immediate-mode -U -n -i ${target.iface} -w ${file} ${options.filter ?? ''}`];
-        const program = await BackgroundProgram.start(lab, host, `${options.idPrefix}-${index}`, command, {});
+        const id = `${options.idPrefix}-${index}`;
+        const file = `${CAPTURES_DIR_IN_HOST}/${target.name}.pcap`;
+        // The filter is one argument: tcpdump reads it whole, and no shell ever parses it.
+        const argv = ['tcpdump', '--immediate-mode', '-U', '-n', '-i', target.iface, '-c', String(MAX_PACKETS), '-w', file, ...(options.filter ? [options.filter] : [])];
+        await inHost.start(id, argv, { signal: options.signal, own: true });
         try {
-          await waitUntilListening(program, options.signal);
+          await waitUntilListening(lab, host, id, options.signal);
         } catch (error) {
-          await program.signal('SIGINT').catch(() => undefined);
+          await inHost.signal(id, 'SIGKILL').catch(() => undefined);
           throw error;
         }
-        return { target, file, program };
+        return { target, file, id };
       }),
     );
     const running = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
@@ -82,48 +98,69 @@ export class Capture {
     if (failure) {
       // Interrupted or failed before every tcpdump was ready: stop the ones that did start,
       // rather than leave them capturing in a lab that stays up.
-      await Promise.all(running.map(({ program }) => program.signal('SIGINT').catch(() => undefined)));
+      await Promise.all(running.map(({ id }) => inHost.signal(id, 'SIGKILL').catch(() => undefined)));
       throw failure.reason;
     }
     return new Capture(lab, host, running, legend);
   }
 
-  /** Stops tcpdump, copies each pcap to `outputDir` and writes its decoded text beside it. */
-  async stop(outputDir: string): Promise<CaptureResult[]> {
+  /** Stops tcpdump, streams each pcap to `outputDir` and writes its decoded text beside it. */
+  async stop(outputDir: string, signal?: AbortSignal): Promise<CaptureResult[]> {
     await mkdir(outputDir, { recursive: true });
+    const inHost = this.lab.inHost(this.host);
     const results: CaptureResult[] = [];
-    for (const { target, file, program } of this.running) {
-      await program.signal('SIGINT');
-      await program.waitForExit(STOP_TIMEOUT_MS);
-      const pcap = await this.lab.runtime.readFile(this.lab.host(this.host).container, file);
+    for (const { target, file, id } of this.running) {
+      await inHost.stop(id, { signal: 'SIGINT', graceMs: STOP_GRACE_MS, abort: signal });
       const pcapPath = join(outputDir, `${target.name}.pcap`);
       const textPath = join(outputDir, `${target.name}.txt`);
-      if (pcap) await writeFile(pcapPath, pcap);
+      await toFile(pcapPath, (sink) => inHost.readFile(file, sink, signal));
+      const firstLines: string[] = [];
+      let packets = 0;
       // -ttttt: time since the first packet, easier to read than wall-clock stamps.
-      const raw = (await this.lab.exec(this.host, ['tcpdump', '-n', '-ttttt', '-r', file])).stdout;
-      const decoded = raw.split('\n').map((line) => line.trimStart()).join('\n');
-      await writeFile(textPath, decoded);
-      results.push({ name: target.name, iface: target.iface, legend: this.legend, pcapPath, textPath, decoded });
+      await toFile(textPath, async (sink) => {
+        const splitter = new LineSplitter((line) => {
+          packets += 1;
+          if (firstLines.length < KEPT_LINES) firstLines.push(line.trimStart());
+        });
+        const result = await inHost.command(`tcpdump -n -ttttt -r ${file} 2>/dev/null`, { timeoutMs: 120_000, signal, sink: (chunk) => (splitter.push(chunk), sink(chunk)) });
+        splitter.flush();
+        return result.exitCode === 0;
+      });
+      results.push({ name: target.name, iface: target.iface, legend: this.legend, pcapPath, textPath, packets, firstLines, capped: packets >= MAX_PACKETS });
     }
     return results;
   }
 }
 
-async function waitUntilListening(program: BackgroundProgram, signal?: AbortSignal): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const { stderr } = await program.output();
-    if (stderr.includes('listening on')) return;
-    if ((await program.exitCode()) !== undefined) throw new Error(`tcpdump failed on host '${program.host}': ${stderr.trim()}`);
-    await sleep(100, signal);
+/** Streams what `produce` writes into a new file, with back-pressure. */
+async function toFile(path: string, produce: (sink: (chunk: Buffer) => void | Promise<void>) => Promise<unknown>): Promise<void> {
+  const out: WriteStream = createWriteStream(path);
+  try {
+    await produce((chunk) => (out.write(chunk) ? undefined : once(out, 'drain').then(() => undefined)));
+  } finally {
+    await new Promise<void>((resolve) => out.end(resolve));
   }
-  throw new Error(`tcpdump did not start on host '${program.host}' within ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+async function waitUntilListening(lab: LabAccess, host: string, id: string, signal?: AbortSignal): Promise<void> {
+  const inHost = lab.inHost(host);
+  const ready = await poll(
+    async () => {
+      const { stdout } = await inHost.command(`head -c 4096 ${JSON.stringify(`/lab/run/${id}.err`)} 2>/dev/null; true`, { signal });
+      if (stdout.includes('listening on')) return 'ready';
+      const status = await inHost.status(id, signal);
+      if (status?.end) throw new Error(`tcpdump failed on host '${host}': ${stdout.trim()}`);
+      return undefined;
+    },
+    { timeoutMs: READY_TIMEOUT_MS, intervalMs: 100, signal },
+  );
+  if (!ready) throw new Error(`tcpdump did not start on host '${host}' within ${READY_TIMEOUT_MS / 1000} s`);
 }
 
 /** The first lines of a decoded capture, for the console. */
-export function decodedExcerpt(result: CaptureResult, maxLines = 40): string {
-  const lines = result.decoded.trim().split('\n');
-  return lines.length > maxLines
-    ? [...lines.slice(0, maxLines), `... ${lines.length - maxLines} more packets in ${shortPath(result.textPath)}`].join('\n')
-    : lines.join('\n');
+export function decodedExcerpt(result: CaptureResult): string {
+  const more = result.packets - result.firstLines.length;
+  const lines = more > 0 ? [...result.firstLines, `... ${more} more packets in ${shortPath(result.textPath)}`] : [...result.firstLines];
+  if (result.capped) lines.push(`(the capture stopped recording at ${MAX_PACKETS} packets)`);
+  return lines.join('\n');
 }

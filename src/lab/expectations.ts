@@ -1,56 +1,37 @@
 // Checks a scenario's expectations: on a program's output and exit code, and on what the
 // hosts show right now (sockets, NAT translations, processes). Each check returns the
-// reasons it failed, in words that say what was expected and what was seen.
-import type { ExecResult } from '../runtime/runtime.js';
-import type { ExpectationValue, OutputExpectationValue, TextExpectationValue } from '../scenario/schema.js';
+// reasons it failed, in words that say what was expected and what was seen. What a host
+// shows is read with a bounded command: a host too busy to answer (a fork storm, its
+// memory full) is a failed check that says so, not a hung run.
+import type { ExpectationValue } from '../scenario/schema.js';
+import type { ProgramEnd } from '../in-host/contract.js';
 import { parseNetstat, type SocketRecord } from '../observe/netstat.js';
 import { parseConntrack, type ConntrackFlow } from '../observe/conntrack.js';
 import { parsePs } from '../observe/ps.js';
 import { endpointText, matchesPattern } from '../observe/endpoint.js';
 import { PARSEABLE } from '../observe/commands.js';
-import type { Lab } from './lab.js';
 import type { ObservationLog } from '../observe/observation-log.js';
+import type { LabAccess } from './lab.js';
+import { checkOutputFiles, type Stream } from './program-output.js';
 
-const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-const excerpt = (text: string) => {
-  const trimmed = text.trim();
-  if (!trimmed) return '(nothing)';
-  return trimmed.length > 300 ? `${JSON.stringify(trimmed.slice(0, 300))}...` : JSON.stringify(trimmed);
-};
-
-export function checkText(name: string, text: string, expectation: TextExpectationValue): string[] {
-  const spec = typeof expectation === 'string' ? { contains: expectation } : expectation;
-  const failures: string[] = [];
-  for (const needle of list(spec.contains)) {
-    if (!text.includes(needle)) failures.push(`${name} does not contain ${JSON.stringify(needle)}; it was ${excerpt(text)}`);
-  }
-  for (const needle of list(spec.not_contains)) {
-    if (text.includes(needle)) failures.push(`${name} contains ${JSON.stringify(needle)}, which it must not; it was ${excerpt(text)}`);
-  }
-  if (spec.regex !== undefined && !new RegExp(spec.regex, 'm').test(text)) {
-    failures.push(`${name} does not match /${spec.regex}/; it was ${excerpt(text)}`);
-  }
-  if (spec.lines !== undefined) {
-    const count = text.split('\n').filter((line) => line.trim() !== '').length;
-    if (count !== spec.lines) failures.push(`${name} has ${count} line(s), expected ${spec.lines}`);
-  }
-  return failures;
+/** A program's output as the run keeps it: its files in the run folder, and how it ended. */
+export interface OutputSource {
+  files: Record<Stream, string>;
+  /** Undefined while it runs. */
+  end?: ProgramEnd;
+  memoryBytes?: number;
+  /** The files hold only the first part of its output. */
+  truncated?: boolean;
 }
 
-export function checkOutput(result: ExecResult, expectation: OutputExpectationValue | undefined, defaultExit?: number): string[] {
-  const failures: string[] = [];
-  const exit = expectation?.exit ?? defaultExit;
-  if (exit !== undefined && result.exitCode !== exit) {
-    const stderr = result.stderr.trim() ? `; stderr: ${excerpt(result.stderr)}` : '';
-    failures.push(`exit code was ${result.exitCode}, expected ${exit}${stderr}`);
-  }
-  if (expectation?.stdout !== undefined) failures.push(...checkText('stdout', result.stdout, expectation.stdout));
-  if (expectation?.stderr !== undefined) failures.push(...checkText('stderr', result.stderr, expectation.stderr));
-  return failures;
-}
+export type HostReading = { ok: true; text: string } | { ok: false; why: string };
 
-/** netstat's PID/Program column: the program is matched by name, the PID by placeholder. */
-const ownedBy = (socket: SocketRecord, program: string | undefined) => program === undefined || socket.program === program;
+/** Runs one of socklab's observation commands in a host; a failure is a reason, not an exception. */
+export async function readHost(lab: LabAccess, host: string, script: string, signal?: AbortSignal): Promise<HostReading> {
+  const result = await lab.inHost(host).command(script, { signal });
+  if (result.timedOut) return { ok: false, why: `host '${host}' gave no answer within 10 s (is it out of memory or processes?)` };
+  return { ok: true, text: result.stdout };
+}
 
 function describeSockets(sockets: SocketRecord[]): string {
   if (sockets.length === 0) return 'no sockets';
@@ -66,28 +47,40 @@ function describeFlows(flows: ConntrackFlow[]): string {
     .join('; ');
 }
 
-async function sockets(lab: Lab, host: string, log?: ObservationLog): Promise<SocketRecord[]> {
-  const records = parseNetstat((await lab.exec(host, ['sh', '-c', PARSEABLE.sockets])).stdout);
-  log?.addSockets(host, records);
+/** netstat's PID/Program column: the program is matched by name, the PID by placeholder. */
+const ownedBy = (socket: SocketRecord, program: string | undefined) => program === undefined || socket.program === program;
+
+interface CheckContext {
+  lab: LabAccess;
+  /** The output of a program by id, if it has run or is running. */
+  outputs: (id: string) => Promise<OutputSource | undefined>;
+  log?: ObservationLog;
+  signal?: AbortSignal;
+}
+
+async function sockets(context: CheckContext, host: string): Promise<SocketRecord[] | string> {
+  const reading = await readHost(context.lab, host, PARSEABLE.sockets, context.signal);
+  if (!reading.ok) return reading.why;
+  const records = parseNetstat(reading.text);
+  context.log?.addSockets(host, records);
   return records;
 }
 
-/** Expectations on live state. `outputs` holds the results of programs by id. */
-export async function checkExpectation(
-  lab: Lab,
-  expectation: ExpectationValue,
-  outputs: (id: string) => Promise<ExecResult | undefined>,
-  log?: ObservationLog,
-): Promise<{ subject: string; failures: string[] }> {
+/** Checks one expectation now; `subject` says what was expected, `failures` why it does not hold. */
+export async function checkExpectation(expectation: ExpectationValue, context: CheckContext): Promise<{ subject: string; failures: string[] }> {
   if ('output' in expectation) {
     const { of, ...rest } = expectation.output;
-    const result = await outputs(of);
-    if (!result) return { subject: `output of '${of}'`, failures: [`program '${of}' has no output yet`] };
-    return { subject: `output of '${of}'`, failures: checkOutput(result, rest) };
+    const subject = `output of '${of}'`;
+    const source = await context.outputs(of);
+    if (!source) return { subject, failures: [`program '${of}' has no output yet`] };
+    return { subject, failures: await checkOutputFiles(source.files, source.end, rest, source) };
   }
   if ('connection' in expectation) {
     const want = expectation.connection;
-    const found = (await sockets(lab, want.host, log)).filter(
+    const subject = `${want.host}: connection ${want.local} <-> ${want.remote}${want.state ? ` (${want.state})` : ''}`;
+    const all = await sockets(context, want.host);
+    if (typeof all === 'string') return { subject, failures: [all] };
+    const found = all.filter(
       (s) =>
         (!want.protocol || s.protocol === want.protocol) &&
         (!want.state || s.state === want.state) &&
@@ -96,18 +89,16 @@ export async function checkExpectation(
         matchesPattern(s.remote, want.remote) &&
         ownedBy(s, want.program),
     );
-    const subject = `${want.host}: connection ${want.local} <-> ${want.remote}${want.state ? ` (${want.state})` : ''}`;
-    if (want.absent) {
-      return { subject: `${subject} absent`, failures: found.length ? [`found ${describeSockets(found)}`] : [] };
-    }
+    if (want.absent) return { subject: `${subject} absent`, failures: found.length ? [`found ${describeSockets(found)}`] : [] };
     if (found.length > 0) return { subject, failures: [] };
-    const all = await sockets(lab, want.host, log);
     return { subject, failures: [`no such connection; ${want.host} has ${describeSockets(all.filter((s) => s.state !== 'LISTEN'))}`] };
   }
   if ('listening' in expectation) {
     const want = expectation.listening;
     const protocol = want.protocol ?? 'tcp';
-    const all = await sockets(lab, want.host, log);
+    const subject = `${want.host}: ${want.program ?? 'something'} listening on ${want.address ?? '*'}:${want.port}/${protocol}`;
+    const all = await sockets(context, want.host);
+    if (typeof all === 'string') return { subject, failures: [all] };
     const found = all.filter(
       (s) =>
         s.protocol === protocol &&
@@ -116,14 +107,22 @@ export async function checkExpectation(
         (!want.address || s.local.ip === want.address || s.local.ip === '0.0.0.0') &&
         ownedBy(s, want.program),
     );
-    const subject = `${want.host}: ${want.program ?? 'something'} listening on ${want.address ?? '*'}:${want.port}/${protocol}`;
     const listeners = all.filter((s) => s.state === 'LISTEN' || s.protocol === 'udp');
     return { subject, failures: found.length ? [] : [`nothing listens there; listening: ${describeSockets(listeners)}`] };
   }
   if ('translation' in expectation) {
     const want = expectation.translation;
-    const flows = parseConntrack((await lab.exec(want.router, ['sh', '-c', PARSEABLE.conntrack])).stdout);
-    log?.addFlows(want.router, flows);
+    const parts = [
+      want.src && `from ${want.src}`,
+      want.dst && `to ${want.dst}`,
+      want.src_after && `source becomes ${want.src_after}`,
+      want.dst_after && `destination becomes ${want.dst_after}`,
+    ].filter(Boolean);
+    const subject = `${want.router}: translation ${parts.join(', ')}`;
+    const reading = await readHost(context.lab, want.router, PARSEABLE.conntrack, context.signal);
+    if (!reading.ok) return { subject, failures: [reading.why] };
+    const flows = parseConntrack(reading.text);
+    context.log?.addFlows(want.router, flows);
     const found = flows.filter(
       (f) =>
         (!want.protocol || f.protocol === want.protocol) &&
@@ -132,29 +131,17 @@ export async function checkExpectation(
         (!want.src_after || matchesPattern(f.srcAfter, want.src_after)) &&
         (!want.dst_after || matchesPattern(f.dstAfter, want.dst_after)),
     );
-    const parts = [
-      want.src && `from ${want.src}`,
-      want.dst && `to ${want.dst}`,
-      want.src_after && `source becomes ${want.src_after}`,
-      want.dst_after && `destination becomes ${want.dst_after}`,
-    ].filter(Boolean);
-    const subject = `${want.router}: translation ${parts.join(', ')}`;
     return { subject, failures: found.length ? [] : [`no such translation; ${want.router} tracks ${describeFlows(flows)}`] };
   }
   const want = expectation.process;
-  const processes = parsePs((await lab.exec(want.host, ['sh', '-c', PARSEABLE.processes])).stdout).filter(
-    (p) => !p.args.startsWith('ps ') && !p.args.startsWith('sh -c ps '),
-  );
   const pattern = (want.running ?? want.not_running)!;
+  const subject = want.running ? `${want.host}: process '${pattern}' running` : `${want.host}: no process '${pattern}'`;
+  const reading = await readHost(context.lab, want.host, PARSEABLE.processes, context.signal);
+  if (!reading.ok) return { subject, failures: [reading.why] };
+  const processes = parsePs(reading.text).filter((p) => !p.args.startsWith('ps ') && !p.args.startsWith('sh -c ps ') && !p.args.startsWith('timeout '));
   const matching = processes.filter((p) => p.args.includes(pattern));
   if (want.running) {
-    return {
-      subject: `${want.host}: process '${pattern}' running`,
-      failures: matching.length ? [] : [`no process matches; running: ${processes.map((p) => p.args).join('; ')}`],
-    };
+    return { subject, failures: matching.length ? [] : [`no process matches; running: ${processes.map((p) => p.args).join('; ')}`] };
   }
-  return {
-    subject: `${want.host}: no process '${pattern}'`,
-    failures: matching.length ? [`found: ${matching.map((p) => `${p.pid} ${p.args}`).join('; ')}`] : [],
-  };
+  return { subject, failures: matching.length ? [`found: ${matching.map((p) => `${p.pid} ${p.args}`).join('; ')}`] : [] };
 }

@@ -1,57 +1,101 @@
-// Rules socklab adds on the engine's host, and removes again.
+// Rules socklab adds on the engine's host for each lab bridge, and removes with the lab.
+// They are set from a short-lived helper container in the host's network namespace, which
+// also reaches the host when the engine runs in a VM.
 //
-// Docker's isolation rules for internal networks drop a frame bridged between two lab
-// containers when its destination lies outside the bridge's subnet, which is exactly what
-// routed traffic looks like (client -> router on its LAN, destined for another network).
-// An ACCEPT in DOCKER-USER (Docker's chain for user rules, run before isolation) for
-// traffic that enters and leaves the same lab bridge lets routing work while nothing can
-// leave the bridge. The rules are set from a short-lived helper container in the host's
-// network namespace, which also reaches the host when the engine runs in a VM.
+// - Routing inside the lab: Docker's isolation rules for internal networks drop a frame
+//   bridged between two lab containers when its destination lies outside the bridge's
+//   subnet, which is what routed traffic looks like (client -> router, destined for another
+//   network). An ACCEPT in DOCKER-USER (Docker's chain for user rules, run before isolation)
+//   for traffic that enters and leaves the same bridge lets routing work.
+// - Nothing leaves the bridge and nothing enters it from elsewhere (DOCKER-USER), whatever
+//   addresses a hostile program writes into its packets.
+// - The engine host itself is out of reach: its INPUT chains drop what arrives from the
+//   bridge (IPv4 and IPv6), and the bridge gets no IPv6 link-local address (it would get one
+//   even with `inhibit_ipv4`). A program with NET_ADMIN, or one that crafts frames by hand,
+//   finds nothing to talk to.
 import type { Runtime } from '../runtime/runtime.js';
 import { BRIDGE_PREFIX, LABEL } from '../runtime/labels.js';
+import { ownerText, currentOwner } from './ownership.js';
 
-const acceptRule = (bridge: string) => `DOCKER-USER -i ${bridge} -o ${bridge} -j ACCEPT`;
+/** The rules of one bridge, as `iptables`/`ip6tables` arguments (inserted in this order). */
+export function bridgeRules(bridge: string): { tool: 'iptables' | 'ip6tables'; rule: string }[] {
+  return [
+    { tool: 'iptables', rule: `DOCKER-USER -i ${bridge} -o ${bridge} -j ACCEPT` },
+    { tool: 'iptables', rule: `DOCKER-USER -i ${bridge} ! -o ${bridge} -j DROP` },
+    { tool: 'iptables', rule: `DOCKER-USER -o ${bridge} ! -i ${bridge} -j DROP` },
+    { tool: 'iptables', rule: `INPUT -i ${bridge} -j DROP` },
+    { tool: 'ip6tables', rule: `INPUT -i ${bridge} -j DROP` },
+    { tool: 'ip6tables', rule: `FORWARD -i ${bridge} ! -o ${bridge} -j DROP` },
+  ];
+}
 
-function helper(runtime: Runtime, image: string, runId: string, script: string) {
+function helper(runtime: Runtime, image: string, runId: string, script: string, signal?: AbortSignal) {
   return runtime.runHelper({
     image,
     command: ['sh', '-c', script],
-    labels: { [LABEL.run]: runId, [LABEL.helper]: 'host-rules' },
+    labels: { [LABEL.run]: runId, [LABEL.helper]: 'host-rules', [LABEL.owner]: ownerText(currentOwner()) },
     hostNetwork: true,
     capAdd: ['NET_ADMIN'],
+    signal,
   });
 }
 
-export async function addBridgeRules(runtime: Runtime, image: string, runId: string, bridges: string[]): Promise<void> {
+export async function addBridgeRules(runtime: Runtime, image: string, runId: string, bridges: string[], signal?: AbortSignal): Promise<void> {
   if (bridges.length === 0) return;
-  const script = bridges.map((bridge) => `iptables -I ${acceptRule(bridge)}`).join(' && ');
-  const result = await helper(runtime, image, runId, script);
+  const script = [
+    'set -e',
+    ...bridges.flatMap((bridge) => [
+      // Before any container is attached the bridge is down and has no IPv6 address yet;
+      // with addrgenmode none it never gets one.
+      `ip link set dev ${bridge} addrgenmode none`,
+      `ip -6 addr flush dev ${bridge}`,
+      ...bridgeRules(bridge).map(({ tool, rule }) => `${tool} -I ${rule}`),
+    ]),
+  ].join('\n');
+  const result = await helper(runtime, image, runId, script, signal);
   if (result.exitCode !== 0) {
-    throw new Error(`could not add forwarding rules for the lab bridges: ${result.stderr.trim() || result.stdout.trim()}`);
+    throw new Error(`could not set the lab's rules on the engine's host: ${result.stderr.trim() || result.stdout.trim()}`);
   }
 }
 
+/** The chains socklab puts rules in; Docker's own rules for the bridges (FORWARD, isolation) are Docker's to remove. */
+const OUR_CHAINS = [
+  ['iptables', 'DOCKER-USER'],
+  ['iptables', 'INPUT'],
+  ['ip6tables', 'INPUT'],
+  ['ip6tables', 'FORWARD'],
+] as const;
+
 /**
- * Deletes every DOCKER-USER rule on a bridge whose name starts with `bridgePrefix`
- * (one run: `sl-<run>-`; everything socklab owns: `sl-`). Listing and deleting by text
+ * Deletes every rule socklab put on a bridge whose name starts with `bridgePrefix` (one run:
+ * `sl-<run>-`; everything socklab owns: `sl-`), IPv4 and IPv6. Listing and deleting by text
  * also removes rules a crashed run left behind.
  */
-export async function removeBridgeRules(runtime: Runtime, image: string, runId: string, bridgePrefix: string): Promise<number> {
-  if (!bridgePrefix.startsWith(BRIDGE_PREFIX)) throw new Error(`refusing to remove rules outside ${BRIDGE_PREFIX}*`);
+export async function removeBridgeRules(runtime: Runtime, image: string, runId: string, bridgePrefix: string, signal?: AbortSignal): Promise<number> {
+  if (!bridgePrefix.startsWith(BRIDGE_PREFIX) || !/^[a-z0-9-]+$/.test(bridgePrefix)) throw new Error(`refusing to remove rules outside ${BRIDGE_PREFIX}*`);
   const script = [
     `n=0`,
-    `for rule in $(iptables -S DOCKER-USER 2>/dev/null | grep -e '-i ${bridgePrefix}' | sed 's/^-A //; s/ /,/g'); do`,
-    `  iptables -D $(echo "$rule" | tr , ' ') && n=$((n+1))`,
-    `done`,
+    `remove() {`,
+    `  for rule in $($1 -S $2 2>/dev/null | grep -e '-[io] ${bridgePrefix}' | sed 's/^-A //; s/ /,/g'); do`,
+    `    $1 -D $(echo "$rule" | tr , ' ') && n=$((n+1))`,
+    `  done`,
+    `}`,
+    ...OUR_CHAINS.map(([tool, chain]) => `remove ${tool} ${chain}`),
     `echo $n`,
   ].join('\n');
-  const result = await helper(runtime, image, runId, script);
-  if (result.exitCode !== 0) throw new Error(`could not remove lab forwarding rules: ${result.stderr.trim()}`);
+  const result = await helper(runtime, image, runId, script, signal);
+  if (result.exitCode !== 0) throw new Error(`could not remove the lab's rules on the engine's host: ${result.stderr.trim()}`);
   return Number(result.stdout.trim()) || 0;
 }
 
-/** Lists DOCKER-USER rules on socklab bridges (for `doctor` and leak checks). */
-export async function listBridgeRules(runtime: Runtime, image: string): Promise<string[]> {
-  const result = await helper(runtime, image, 'inspect', `iptables -S DOCKER-USER 2>/dev/null | grep -e '-i ${BRIDGE_PREFIX}' || true`);
+/** Lists the rules on socklab bridges, IPv4 and IPv6 (for `doctor` and leak checks). */
+export async function listBridgeRules(runtime: Runtime, image: string, signal?: AbortSignal): Promise<string[]> {
+  const result = await helper(
+    runtime,
+    image,
+    'inspect',
+    `{ ${OUR_CHAINS.map(([tool, chain]) => `${tool} -S ${chain}${tool === 'ip6tables' ? " | sed 's/^/(IPv6) /'" : ''}`).join('; ')}; } 2>/dev/null | grep -e '-[io] ${BRIDGE_PREFIX}' || true`,
+    signal,
+  );
   return result.stdout.split('\n').filter((line) => line.trim() !== '');
 }

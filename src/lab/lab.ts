@@ -1,102 +1,161 @@
-// A lab on the engine: bringing a plan up, configuring hosts, and tearing it all down.
-// Teardown works from labels alone, so it also removes what a crashed run left behind.
-import { readFile } from 'node:fs/promises';
-import type { Runtime, ExecOptions, ExecResult } from '../runtime/runtime.js';
-import { BRIDGE_PREFIX, LABEL } from '../runtime/labels.js';
-import { ScenarioError } from '../scenario/issues.js';
+// A lab on the engine: bringing a plan up, and tearing it all down. A Lab is a handle on
+// what is up (run id, hosts, their containers, roles and addresses), whether this process
+// made it (Lab.up) or found it from the engine's labels (Lab.attach). Teardown works from
+// labels alone, so it also removes what a crashed run left behind.
+import { LABEL } from '../runtime/labels.js';
+import { ConflictError, EngineError, NotFoundError, type FileToCopy, type Runtime } from '../runtime/runtime.js';
+import { HostProcesses, type InHost } from '../in-host/in-host.js';
+import { ScenarioError, type ScenarioIssue } from '../scenario/issues.js';
+import { findLocalFile } from '../scenario/local-files.js';
+import { MAX_HOST_FILE_BYTES } from '../scenario/rules.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { overlaps } from '../util/ipv4.js';
-import { addBridgeRules, removeBridgeRules } from './host-rules.js';
-import type { LabPlan, PlannedHost } from './plan.js';
+import { BUNDLED_PROGRAMS_DIR } from '../util/paths.js';
+import { addBridgeRules } from './host-rules.js';
+import type { LabPlan } from './plan.js';
+import { processReaper, type Reaper } from './reaper.js';
+import { teardownRun, type TeardownReport } from './teardown.js';
 
 export interface LabLog {
   (message: string): void;
 }
 
-export class Lab {
+/** A host of a lab that is up. */
+export interface LabHost {
+  name: string;
+  container: string;
+  role: 'host' | 'router';
+  /** Network name -> address. */
+  ips: Record<string, string>;
+  /** Its memory limit, when known (to word out-of-memory kills). */
+  memoryBytes?: number;
+}
+
+/** What steps, expectations and captures need of a lab: its hosts and a way into each. */
+export interface LabAccess {
+  readonly runId: string;
+  readonly hosts: readonly LabHost[];
+  host(name: string): LabHost;
+  inHost(name: string): InHost;
+  copyFiles(host: string, files: FileToCopy[], signal?: AbortSignal): Promise<void>;
+}
+
+/** How long host setup (launcher, routes, NAT) may take. */
+const SETUP_TIMEOUT_MS = 30_000;
+
+export class Lab implements LabAccess {
+  private readonly processes = new Map<string, HostProcesses>();
+
   private constructor(
     readonly runtime: Runtime,
-    readonly plan: LabPlan,
+    readonly runId: string,
+    readonly scenario: string,
+    readonly hosts: readonly LabHost[],
     readonly image: string,
   ) {}
 
-  /** A lab that is already up (made by another process), described by `plan` (see lab/labs.ts). */
-  static attach(runtime: Runtime, plan: LabPlan, image: string): Lab {
-    return new Lab(runtime, plan, image);
+  /** A handle on a lab that is already up (made by another process), found from labels. */
+  static attach(runtime: Runtime, lab: { runId: string; scenario: string; hosts: readonly LabHost[] }, image: string): Lab {
+    return new Lab(runtime, lab.runId, lab.scenario, lab.hosts, image);
   }
 
-  get runId(): string {
-    return this.plan.runId;
-  }
-
-  host(name: string): PlannedHost {
-    const host = this.plan.hosts.find((candidate) => candidate.name === name);
+  host(name: string): LabHost {
+    const host = this.hosts.find((candidate) => candidate.name === name);
     if (!host) throw new Error(`no host '${name}' in this lab`);
     return host;
   }
 
-  exec(host: string, command: string[], options?: ExecOptions): Promise<ExecResult> {
-    return this.runtime.exec(this.host(host).container, command, options);
+  inHost(name: string): HostProcesses {
+    let processes = this.processes.get(name);
+    if (!processes) {
+      const host = this.host(name);
+      processes = new HostProcesses(this.runtime, host.container, { host: name, restricted: host.role !== 'router' });
+      this.processes.set(name, processes);
+    }
+    return processes;
   }
 
-  /** Runs a shell snippet in a host, failing with the host's name and the output on error. */
-  async sh(host: string, script: string, what: string): Promise<string> {
-    const result = await this.exec(host, ['sh', '-c', script]);
-    if (result.exitCode !== 0) {
-      throw new Error(`${what} failed on host '${host}' (exit ${result.exitCode}): ${(result.stderr || result.stdout).trim()}`);
-    }
-    return result.stdout;
+  copyFiles(host: string, files: FileToCopy[], signal?: AbortSignal): Promise<void> {
+    return this.runtime.copyFiles(this.host(host).container, files, { signal });
   }
 
   /**
-   * Creates networks, bridge rules and containers, starts them and configures routes and NAT.
-   * On any failure (or abort) everything already created is removed before the error is
-   * rethrown: a failed `up` never leaves half a lab.
+   * Creates networks, host rules and containers, starts them and configures each host.
+   * Creation calls are not cut short by an interruption (the engine would finish them
+   * anyway, after teardown looked): it is checked between the phases, and anything already
+   * made is removed before the error is rethrown, so a failed `up` never leaves half a lab.
+   * From the first object on, the run is in the reaper's care, should this process die.
    */
   static async up(
     runtime: Runtime,
     loaded: LoadedScenario,
     plan: LabPlan,
     image: string,
-    options: { log: LabLog; signal?: AbortSignal },
+    options: { log: LabLog; signal?: AbortSignal; reaper?: Reaper },
   ): Promise<Lab> {
-    const lab = new Lab(runtime, plan, image);
-    await checkSubnetsFree(runtime, loaded);
-    const checkAbort = () => options.signal?.throwIfAborted();
+    const { signal } = options;
+    const hosts = plan.hosts.map((host) => ({ name: host.name, container: host.container, role: host.role, ips: host.ips, memoryBytes: host.limits.memoryBytes }));
+    const lab = new Lab(runtime, plan.runId, plan.scenario, hosts, image);
+    await checkEngineCanHold(runtime, loaded, plan, signal);
+    signal?.throwIfAborted();
+    const reaper = options.reaper ?? processReaper(image);
+    reaper.watch(plan.runId);
     try {
-      checkAbort();
       options.log(`creating ${plan.networks.length} network(s) and ${plan.hosts.length} host(s) (run ${plan.runId})`);
-      await settleAll(plan.networks.map((network) => runtime.createNetwork(network.spec)));
-      checkAbort();
+      await settleAll(
+        plan.networks.map((network) =>
+          runtime.createNetwork(network.spec).catch((error: unknown) => {
+            throw explainCreateError(error, loaded, ['networks', network.name, 'subnet']);
+          }),
+        ),
+      );
+      signal?.throwIfAborted();
       // The host rules need only the bridges; they go in while the containers are made.
       await settleAll([
-        addBridgeRules(runtime, image, plan.runId, plan.routedBridges),
-        ...plan.hosts.map((host) => runtime.createContainer(host.spec)),
+        addBridgeRules(runtime, image, plan.runId, plan.bridges),
+        ...plan.hosts.map((host) =>
+          runtime.createContainer(host.spec).catch((error: unknown) => {
+            throw explainCreateError(error, loaded, ['hosts', host.name]);
+          }),
+        ),
       ]);
-      checkAbort();
+      signal?.throwIfAborted();
       await settleAll(plan.hosts.map((host) => runtime.startContainer(host.container)));
-      checkAbort();
+      signal?.throwIfAborted();
       await settleAll(
-        plan.hosts.flatMap((host) => [lab.sh(host.name, host.setupScript, 'network setup (routes, NAT)'), copyHostFiles(runtime, host)]),
+        plan.hosts.flatMap((host) => [
+          lab.setUp(host.name, host.setupScript, signal),
+          lab.copyFiles(host.name, hostFiles(plan.scenarioDir, host.files), signal),
+        ]),
       );
       return lab;
     } catch (error) {
-      await teardownRun(runtime, image, plan.runId);
+      const report = await teardownRun(runtime, image, plan.runId).catch(() => undefined);
+      if (report) reaper.release(plan.runId);
       throw error;
     }
   }
 
+  private async setUp(host: string, script: string, signal?: AbortSignal): Promise<void> {
+    const result = await this.inHost(host).command(script, { timeoutMs: SETUP_TIMEOUT_MS, signal });
+    if (result.exitCode !== 0) {
+      const why = result.timedOut ? `it did not finish within ${SETUP_TIMEOUT_MS / 1000} s` : `exit ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(-300)}`;
+      throw new Error(`network setup (routes, NAT) failed on host '${host}' (${why})`);
+    }
+  }
+
   teardown(): Promise<TeardownReport> {
-    return teardownRun(this.runtime, this.image, this.plan.runId);
+    return teardownRun(this.runtime, this.image, this.runId);
   }
 }
 
-async function copyHostFiles(runtime: Runtime, host: PlannedHost): Promise<void> {
-  if (host.files.length === 0) return;
-  const files = await Promise.all(
-    host.files.map(async (file) => ({ path: file.pathInHost, content: await readFile(file.source), mode: 0o644 })),
-  );
-  await runtime.copyFiles(host.container, files);
+/** The scenario's files for one host, found again at copy time (the folder may have changed since validation). */
+function hostFiles(scenarioDir: string, files: { name: string; pathInHost: string }[]): FileToCopy[] {
+  return files.map((file) => {
+    const found = findLocalFile(file.name, scenarioDir, { roots: [scenarioDir, BUNDLED_PROGRAMS_DIR], maxBytes: MAX_HOST_FILE_BYTES });
+    if (found.kind !== 'found') throw new Error(`file '${file.name}' cannot be copied (${found.kind}); run socklab validate`);
+    return { path: file.pathInHost, source: found.path, size: found.size, mode: 0o644 };
+  });
 }
 
 /**
@@ -109,56 +168,70 @@ async function settleAll(operations: Promise<unknown>[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
-/** Docker refuses overlapping subnets; say which existing network holds the range, before creating anything. */
-async function checkSubnetsFree(runtime: Runtime, loaded: LoadedScenario): Promise<void> {
-  const existing = await runtime.listNetworks();
-  const issues = [];
+/**
+ * What the engine would refuse, found before anything is created and said at the line of
+ * the scenario that causes it: a subnet another network holds, an image it does not have,
+ * more CPUs than it has.
+ */
+async function checkEngineCanHold(runtime: Runtime, loaded: LoadedScenario, plan: LabPlan, signal?: AbortSignal): Promise<void> {
+  const issue = (path: (string | number)[], message: string, atKey = false): ScenarioIssue => ({
+    file: loaded.file,
+    ...(atKey ? loaded.source.keyPosition(path) : loaded.source.position(path)),
+    path: path.join('.'),
+    message,
+    layer: 'engine',
+  });
+  const images = [...new Set(plan.hosts.map((host) => host.spec.image))];
+  const wantsCpus = Math.max(0, ...plan.hosts.map((host) => host.limits.cpus));
+  const [existing, present, capacity] = await Promise.all([
+    runtime.listNetworks({ signal }),
+    Promise.all(images.map(async (image) => [image, await runtime.findImage(image, { signal })] as const)),
+    wantsCpus > 1 ? runtime.engineCapacity({ signal }) : undefined,
+  ]);
+  const issues: ScenarioIssue[] = [];
   for (const [name, network] of Object.entries(loaded.scenario.networks)) {
     const clash = existing.find((other) => other.subnets.some((subnet) => overlaps(subnet, network.subnet)));
     if (!clash) continue;
-    const path = ['networks', name, 'subnet'];
-    const position = loaded.source.position(path);
     const owner = clash.labels[LABEL.scenario]
-      ? ` (socklab lab '${clash.labels[LABEL.scenario]}', run ${clash.labels[LABEL.run]}: 'socklab down' removes it)`
+      ? ` (socklab lab '${clash.labels[LABEL.scenario]}', run ${clash.labels[LABEL.run]}: 'socklab down ${clash.labels[LABEL.run]}' removes it)`
       : '';
-    issues.push({
-      file: loaded.file,
-      ...position,
-      path: path.join('.'),
-      message: `subnet ${network.subnet} overlaps the engine's network '${clash.name}' (${clash.subnets.join(', ')})${owner}; choose another range.`,
-      layer: 'engine' as const,
-    });
+    issues.push(issue(['networks', name, 'subnet'], `subnet ${network.subnet} overlaps the engine's network '${clash.name}' (${clash.subnets.join(', ')})${owner}; choose another range.`));
+  }
+  for (const [image, found] of present) {
+    if (found) continue;
+    const where = Object.entries(loaded.scenario.hosts).find(([, host]) => host.image === image);
+    const path = where ? ['hosts', where[0], 'image'] : ['image'];
+    issues.push(
+      issue(path, `the engine has no image '${image}', and socklab does not pull images; build or load it first (docker build -t ${image} ..., or docker load), or remove 'image:' to use socklab's lab image.`),
+    );
+  }
+  if (capacity) {
+    for (const [name, host] of Object.entries(loaded.scenario.hosts)) {
+      const cpus = host.limits?.cpus;
+      if (cpus !== undefined && cpus > capacity.cpus) {
+        issues.push(issue(['hosts', name, 'limits', 'cpus'], `${cpus} CPUs is more than the engine has (${capacity.cpus}); give at most ${capacity.cpus}.`));
+      }
+    }
   }
   if (issues.length > 0) throw new ScenarioError(issues);
 }
 
-export interface TeardownReport {
-  containers: number;
-  networks: number;
-  rules: number;
-}
-
 /**
- * Removes every container, host rule and network of one run (or, with runId undefined,
- * of every socklab run). Containers go first: a network cannot be removed while in use.
+ * An engine refusal while creating a lab, in words about the scenario: a subnet taken
+ * meanwhile (by a concurrent `socklab up`), an image gone, a name in use.
  */
-export async function teardownRun(runtime: Runtime, image: string, runId?: string): Promise<TeardownReport> {
-  const filter = runId ? { [LABEL.run]: runId } : [LABEL.run];
-  const containers = await runtime.listContainers(filter);
-  const bridgePrefix = runId ? `${BRIDGE_PREFIX}${runId}-` : BRIDGE_PREFIX;
-  // Host rules and containers are independent: remove both at once; networks go last.
-  const removeRules = async () =>
-    (await runtime.findImage(image)) ? removeBridgeRules(runtime, image, runId ?? 'cleanup', bridgePrefix) : 0;
-  const [rules] = await Promise.all([
-    removeRules(),
-    settleAll(containers.map((container) => runtime.removeContainer(container.name))),
-  ]);
-  const networks = (await runtime.listNetworks()).filter((network) =>
-    runId ? network.labels[LABEL.run] === runId : LABEL.run in network.labels,
-  );
-  await settleAll(networks.map((network) => runtime.removeNetwork(network.name)));
-  // The rule helper is itself a labelled container; make sure none survived an interruption.
-  const helpers = await runtime.listContainers(filter);
-  await settleAll(helpers.map((container) => runtime.removeContainer(container.name)));
-  return { containers: containers.length, networks: networks.length, rules };
+function explainCreateError(error: unknown, loaded: LoadedScenario, path: string[]): unknown {
+  if (!(error instanceof EngineError)) return error;
+  const at = (message: string): ScenarioError =>
+    new ScenarioError([{ file: loaded.file, ...loaded.source.position(path), path: path.join('.'), message, layer: 'engine' }]);
+  if (/pool overlaps|overlap/i.test(error.engineMessage)) {
+    return at(`another network took this subnet while the lab came up (a concurrent 'socklab up'?): ${error.engineMessage}. Run 'socklab status' to see the labs that are up, then try again.`);
+  }
+  if (error instanceof NotFoundError && /image/i.test(error.engineMessage)) {
+    return at(`the engine has no such image (${error.engineMessage}); build or load it first, or remove 'image:' to use socklab's lab image.`);
+  }
+  if (error instanceof ConflictError) {
+    return at(`the engine already has an object of this name (${error.engineMessage}): another socklab is bringing up the same run? Try again.`);
+  }
+  return error;
 }

@@ -6,8 +6,9 @@ import type { ContainerInfo, NetworkInfo, Runtime } from '../runtime/runtime.js'
 import { LABEL } from '../runtime/labels.js';
 import { LAB_IMAGE_REPO, labImageRef } from '../image/lab-image.js';
 import { Lab } from './lab.js';
-import { listPrograms, type HostProgram } from './host-programs.js';
-import type { LabPlan } from './plan.js';
+import { LabSelectionError } from './selection-error.js';
+import type { HostProgram } from '../in-host/contract.js';
+import { ownerState, ownerPid, type OwnerState } from './ownership.js';
 
 export interface LabHostInfo {
   name: string;
@@ -18,6 +19,7 @@ export interface LabHostInfo {
   image: string;
   /** Scenario network name -> the host's address there. */
   ips: Record<string, string>;
+  memoryBytes?: number;
 }
 
 export interface LabNetworkInfo {
@@ -35,6 +37,13 @@ export interface LabInfo {
   scenarioFile?: string;
   networks: LabNetworkInfo[];
   hosts: LabHostInfo[];
+  /** Whether the socklab process that made it still runs. */
+  owner: OwnerState;
+  ownerPid?: number;
+  /** Left up on purpose (`up`, `run --keep`). */
+  kept: boolean;
+  /** How many hosts it was made with, when known. */
+  expectedHosts?: number;
 }
 
 /**
@@ -51,7 +60,17 @@ export function labsFromEngine(containers: ContainerInfo[], networks: NetworkInf
     if (!runId || !scenario) return undefined;
     let lab = labs.get(runId);
     if (!lab) {
-      lab = { runId, scenario, networks: [], hosts: [] };
+      const expected = Number(labels[LABEL.hosts]);
+      lab = {
+        runId,
+        scenario,
+        networks: [],
+        hosts: [],
+        owner: ownerState(labels),
+        ownerPid: ownerPid(labels),
+        kept: labels[LABEL.keep] === 'true',
+        ...(Number.isInteger(expected) && expected > 0 ? { expectedHosts: expected } : {}),
+      };
       labs.set(runId, lab);
     }
     lab.scenarioFile ??= labels[LABEL.scenarioFile];
@@ -78,7 +97,16 @@ export function labsFromEngine(containers: ContainerInfo[], networks: NetworkInf
         .filter(([, ip]) => !!ip)
         .map(([engineName, ip]) => [scenarioNetworkName.get(engineName) ?? engineName, ip]),
     );
-    lab.hosts.push({ name: host, role: container.labels[LABEL.role] ?? 'host', container: container.name, state: container.state, image: container.image, ips });
+    const memory = Number(container.labels[LABEL.memory]);
+    lab.hosts.push({
+      name: host,
+      role: container.labels[LABEL.role] ?? 'host',
+      container: container.name,
+      state: container.state,
+      image: container.image,
+      ips,
+      ...(memory > 0 ? { memoryBytes: memory } : {}),
+    });
   }
 
   for (const lab of labs.values()) {
@@ -88,15 +116,12 @@ export function labsFromEngine(containers: ContainerInfo[], networks: NetworkInf
   return [...labs.values()].sort((a, b) => a.scenario.localeCompare(b.scenario) || a.runId.localeCompare(b.runId));
 }
 
-export async function listLabs(runtime: Runtime): Promise<LabInfo[]> {
-  const [containers, networks] = await Promise.all([runtime.listContainers([LABEL.run]), runtime.listNetworks()]);
+export async function listLabs(runtime: Runtime, signal?: AbortSignal): Promise<LabInfo[]> {
+  const [containers, networks] = await Promise.all([runtime.listContainers([LABEL.run], { signal }), runtime.listNetworks({ signal })]);
   return labsFromEngine(containers, networks.filter((network) => LABEL.run in network.labels));
 }
 
-/** A mistake in naming a lab or host on the command line; the message lists the choices. */
-export class LabSelectionError extends Error {
-  override name = 'LabSelectionError';
-}
+export { LabSelectionError };
 
 export interface HostSelector {
   /** Scenario name or run id; absent when the host name alone is meant to be enough. */
@@ -185,49 +210,6 @@ export function requireRunning(lab: LabInfo, host: LabHostInfo): void {
 }
 
 /**
- * The plan of a lab that is already up, as the engine describes it: names, roles and
- * addresses. An attached lab is never created from it, so what only creation needs
- * (setup scripts, environment) is not recovered.
- */
-export function planOfRunningLab(lab: LabInfo): LabPlan {
-  const engineNetwork = new Map(lab.networks.map((network) => [network.name, network.engineName]));
-  return {
-    runId: lab.runId,
-    scenario: lab.scenario,
-    networks: lab.networks.map((network) => ({
-      name: network.name,
-      spec: {
-        name: network.engineName,
-        bridgeName: network.bridge ?? '',
-        subnet: network.subnet,
-        gateway: '',
-        labels: {},
-      },
-    })),
-    hosts: lab.hosts.map((host) => ({
-      name: host.name,
-      container: host.container,
-      role: host.role === 'router' ? 'router' : 'host',
-      ips: { ...host.ips },
-      setupScript: '',
-      files: [],
-      spec: {
-        name: host.container,
-        hostname: host.name,
-        image: host.image,
-        labels: {},
-        networks: Object.entries(host.ips).map(([network, ip]) => ({ network: engineNetwork.get(network) ?? network, ip })),
-        env: {},
-        capAdd: [],
-        sysctls: {},
-        command: [],
-      },
-    })),
-    routedBridges: [],
-  };
-}
-
-/**
  * The lab image to run teardown helpers with: the current one if present, else the image
  * the lab's hosts were made from (the recipe may have changed since `up`).
  */
@@ -241,7 +223,21 @@ export async function imageForLab(runtime: Runtime, lab?: LabInfo): Promise<stri
 
 /** A handle on a lab that is up (made by another process), for exec, capture and teardown. */
 export function attachLab(runtime: Runtime, lab: LabInfo, image: string): Lab {
-  return Lab.attach(runtime, planOfRunningLab(lab), image);
+  return Lab.attach(
+    runtime,
+    {
+      runId: lab.runId,
+      scenario: lab.scenario,
+      hosts: lab.hosts.map((host) => ({
+        name: host.name,
+        container: host.container,
+        role: host.role === 'router' ? 'router' : 'host',
+        ips: { ...host.ips },
+        memoryBytes: host.memoryBytes,
+      })),
+    },
+    image,
+  );
 }
 
 export interface HostStatus extends LabHostInfo {
@@ -252,18 +248,21 @@ export interface LabStatus extends Omit<LabInfo, 'hosts'> {
   hosts: HostStatus[];
 }
 
-/** Each lab with the programs in each running host: one exec per host, all at once. */
-export async function labStatus(runtime: Runtime, labs: LabInfo[]): Promise<LabStatus[]> {
+/** Each lab with the programs in each running host: one bounded command per host, all at once. */
+export async function labStatus(runtime: Runtime, labs: LabInfo[], signal?: AbortSignal): Promise<LabStatus[]> {
   return Promise.all(
-    labs.map(async (lab) => ({
-      ...lab,
-      hosts: await Promise.all(
-        lab.hosts.map(async (host) => ({
-          ...host,
-          // A host that stopped, or went away since the listing, simply shows no programs.
-          programs: host.state === 'running' ? await listPrograms(runtime, host.container).catch(() => []) : [],
-        })),
-      ),
-    })),
+    labs.map(async (lab) => {
+      const handle = attachLab(runtime, lab, '');
+      return {
+        ...lab,
+        hosts: await Promise.all(
+          lab.hosts.map(async (host) => ({
+            ...host,
+            // A host that stopped, or went away since the listing, simply shows no programs.
+            programs: host.state === 'running' ? await handle.inHost(host.name).list(signal).catch(() => []) : [],
+          })),
+        ),
+      };
+    }),
   );
 }

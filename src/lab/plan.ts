@@ -1,16 +1,15 @@
 // Turns a validated scenario into the exact engine objects to create: names, bridges,
-// addresses, labels and the commands that configure each host. Pure: no engine calls, so
-// the naming and setup rules are unit-tested without Docker.
+// addresses, labels, limits and the commands that configure each host. Pure: no engine
+// calls, so the naming and setup rules are unit-tested without Docker.
 import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
 import type { ContainerSpec, Labels, NetworkSpec } from '../runtime/runtime.js';
 import { BRIDGE_PREFIX, LABEL } from '../runtime/labels.js';
+import { FILES_DIR_IN_HOST, installLauncherScript } from '../in-host/contract.js';
 import { gatewayOf } from '../scenario/rules.js';
+import { WORKING_FOLDER, WRITABLE_FOLDERS, hostLimits, type HostLimits } from '../scenario/host-defaults.js';
 import type { HostValue, ScenarioValue } from '../scenario/schema.js';
-import { LAUNCHER_IN_HOST, LAUNCHER_SCRIPT, RUN_DIR_IN_HOST } from './host-process.js';
-import { basename, dirname, resolve } from 'node:path';
-
-/** Where a host's `files` land when the scenario names no destination. */
-export const FILES_DIR_IN_HOST = '/lab/files';
+import { currentOwner, ownerText } from './ownership.js';
 
 export interface PlannedHost {
   name: string;
@@ -18,11 +17,12 @@ export interface PlannedHost {
   role: 'host' | 'router';
   /** Network name -> address. */
   ips: Record<string, string>;
+  limits: HostLimits;
   spec: ContainerSpec;
-  /** Shell script run once after start: routes and NAT. Empty when nothing to do. */
+  /** Shell script run once after start: the launcher, routes and NAT. */
   setupScript: string;
-  /** The scenario's `files`, copied in at start: absolute source -> path in the host. */
-  files: { source: string; pathInHost: string }[];
+  /** The scenario's `files`, copied in at start: path as written (relative to the scenario) -> path in the host. */
+  files: { name: string; pathInHost: string }[];
 }
 
 export interface PlannedNetwork {
@@ -33,10 +33,12 @@ export interface PlannedNetwork {
 export interface LabPlan {
   runId: string;
   scenario: string;
+  /** The scenario's folder: where `files` are read from. */
+  scenarioDir: string;
   networks: PlannedNetwork[];
   hosts: PlannedHost[];
-  /** Bridges that carry routed traffic and need an ACCEPT rule in DOCKER-USER. */
-  routedBridges: string[];
+  /** Every lab bridge: each gets rules on the engine's host (lab/host-rules.ts). */
+  bridges: string[];
 }
 
 export function newRunId(): string {
@@ -45,34 +47,39 @@ export function newRunId(): string {
 
 const MAX_BRIDGE_NAME = 15; // Linux interface name limit
 
+/**
+ * `sl-<run>-<index><name>`, cut to 15 characters. The network's index makes the name unique
+ * within the run whatever the names (network names start with a letter, so the index
+ * cannot run into the name); the run id makes it unique on the engine.
+ */
 export function bridgeNames(runId: string, networks: string[]): Map<string, string> {
-  const names = new Map<string, string>();
-  const used = new Set<string>();
-  networks.forEach((network, index) => {
-    let bridge = `${BRIDGE_PREFIX}${runId}-${network}`;
-    if (bridge.length > MAX_BRIDGE_NAME || used.has(bridge)) bridge = `${BRIDGE_PREFIX}${runId}-n${index}`;
-    used.add(bridge);
-    names.set(network, bridge);
-  });
-  return names;
+  return new Map(networks.map((network, index) => [network, `${BRIDGE_PREFIX}${runId}-${index}${network}`.slice(0, MAX_BRIDGE_NAME)]));
 }
 
-export function runLabels(runId: string, scenario: string, scenarioFile?: string): Labels {
+export interface RunLabelOptions {
+  scenarioFile?: string;
+  /** A lab left up on purpose (`up`, `run --keep`). */
+  keep?: boolean;
+  hosts?: number;
+}
+
+export function runLabels(runId: string, scenario: string, options: RunLabelOptions = {}): Labels {
   return {
     [LABEL.run]: runId,
     [LABEL.scenario]: scenario,
-    ...(scenarioFile ? { [LABEL.scenarioFile]: scenarioFile } : {}),
+    [LABEL.owner]: ownerText(currentOwner()),
+    ...(options.scenarioFile ? { [LABEL.scenarioFile]: options.scenarioFile } : {}),
+    ...(options.keep ? { [LABEL.keep]: 'true' } : {}),
+    ...(options.hosts !== undefined ? { [LABEL.hosts]: String(options.hosts) } : {}),
   };
 }
 
 export function planLab(
   scenario: ScenarioValue,
-  options: { runId: string; image: string; scenarioFile?: string },
+  options: { runId: string; image: string; scenarioFile?: string; scenarioDir?: string; keep?: boolean },
 ): LabPlan {
-  // `files` are relative to the scenario's folder (rules.ts keeps them inside it).
-  const scenarioDir = options.scenarioFile ? dirname(options.scenarioFile) : process.cwd();
   const { runId } = options;
-  const base = runLabels(runId, scenario.name, options.scenarioFile);
+  const base = runLabels(runId, scenario.name, { scenarioFile: options.scenarioFile, keep: options.keep, hosts: Object.keys(scenario.hosts).length });
   const bridges = bridgeNames(runId, Object.keys(scenario.networks));
   const networkName = (network: string) => `sl-${scenario.name}-${network}-${runId}`;
 
@@ -89,39 +96,49 @@ export function planLab(
 
   const hosts: PlannedHost[] = Object.entries(scenario.hosts).map(([name, host]) => {
     const container = `sl-${scenario.name}-${name}-${runId}`;
+    const limits = hostLimits(host);
     return {
       name,
       container,
       role: host.role,
       ips: { ...host.networks },
+      limits,
       setupScript: hostSetupScript(scenario, host),
       files: (host.files ?? []).map((file) =>
-        typeof file === 'string'
-          ? { source: resolve(scenarioDir, file), pathInHost: `${FILES_DIR_IN_HOST}/${basename(file)}` }
-          : { source: resolve(scenarioDir, file.from), pathInHost: file.to },
+        typeof file === 'string' ? { name: file, pathInHost: `${FILES_DIR_IN_HOST}/${basename(file)}` } : { name: file.from, pathInHost: file.to },
       ),
       spec: {
         name: container,
         hostname: name,
         image: host.image ?? scenario.image ?? options.image,
-        labels: { ...base, [LABEL.host]: name, [LABEL.role]: host.role },
+        labels: { ...base, [LABEL.host]: name, [LABEL.role]: host.role, [LABEL.memory]: String(limits.memoryBytes) },
         networks: Object.entries(host.networks).map(([network, ip]) => ({ network: networkName(network), ip })),
         env: Object.fromEntries(Object.entries(host.env ?? {}).map(([key, value]) => [key, String(value)])),
-        // NET_ADMIN (not privileged mode) is enough for routes, iptables and tc in the host.
+        // NET_ADMIN (not privileged mode) is enough for routes, iptables and tc at setup;
+        // programs on hosts that are not routers run without it (in-host/contract.ts).
         capAdd: ['NET_ADMIN'],
-        sysctls: (host.role === 'router' ? { 'net.ipv4.ip_forward': '1' } : {}) as Record<string, string>,
+        sysctls: {
+          // ping through ICMP datagram sockets, for programs that have no raw sockets.
+          'net.ipv4.ping_group_range': '0 2147483647',
+          ...(host.role === 'router' ? { 'net.ipv4.ip_forward': '1' } : {}),
+        },
         command: ['sleep', 'infinity'],
+        limits,
+        // A disk filler fills the host's memory (and meets its limit), not the engine's disk.
+        readOnlyRoot: true,
+        scratch: Object.fromEntries(WRITABLE_FOLDERS.map((folder) => [folder, Math.floor(limits.memoryBytes / 2)])),
+        workdir: WORKING_FOLDER,
       },
     };
   });
 
-  const routed = Object.values(scenario.hosts).some((host) => host.role === 'router');
   return {
     runId,
     scenario: scenario.name,
+    scenarioDir: options.scenarioDir ?? process.cwd(),
     networks,
     hosts,
-    routedBridges: routed ? networks.map((network) => network.spec.bridgeName) : [],
+    bridges: networks.map((network) => network.spec.bridgeName),
   };
 }
 
@@ -129,16 +146,13 @@ export function planLab(
 const interfaceOf = (ip: string) => `$(ip -o -4 addr show to ${ip} | awk '{print $2}' | cut -d@ -f1)`;
 
 /**
- * Routes and NAT for one host. Docker gives every container a default route via the
- * bridge's gateway address, which leads nowhere in a lab (the bridge has no address):
- * replace it with the scenario's default route, or remove it so no route leaves the lab.
+ * The launcher, routes and NAT for one host. Docker gives every container a default route
+ * via the bridge's gateway address, which leads nowhere in a lab (the bridge has no
+ * address): replace it with the scenario's default route, or remove it so no route leaves
+ * the lab.
  */
 export function hostSetupScript(scenario: ScenarioValue, host: HostValue): string {
-  const lines: string[] = [
-    `mkdir -p ${dirname(LAUNCHER_IN_HOST)} ${RUN_DIR_IN_HOST}`,
-    `cat > ${LAUNCHER_IN_HOST} <<'SOCKLAB_LAUNCHER'\n${LAUNCHER_SCRIPT}SOCKLAB_LAUNCHER`,
-    `chmod +x ${LAUNCHER_IN_HOST}`,
-  ];
+  const lines: string[] = [installLauncherScript()];
   lines.push(host.default_route ? `ip route replace default via ${host.default_route}` : 'ip route del default 2>/dev/null || true');
   for (const route of host.routes ?? []) lines.push(`ip route replace ${route.to} via ${route.via}`);
   for (const rule of host.nat ?? []) {
@@ -149,9 +163,7 @@ export function hostSetupScript(scenario: ScenarioValue, host: HostValue): strin
     } else {
       const forward = rule.port_forward;
       const publicIp = host.networks[forward.network]!;
-      lines.push(
-        `iptables -t nat -A PREROUTING -d ${publicIp} -p ${forward.protocol} --dport ${forward.port} -j DNAT --to-destination ${forward.to}`,
-      );
+      lines.push(`iptables -t nat -A PREROUTING -d ${publicIp} -p ${forward.protocol} --dport ${forward.port} -j DNAT --to-destination ${forward.to}`);
     }
   }
   return ['set -e', ...lines].join('\n');

@@ -1,17 +1,23 @@
 // Programs that steps run: TypeScript is bundled with esbuild into one plain JavaScript file
 // (the lab image has Node 18 and no TypeScript toolchain); .js and .py files go in as they are.
 // Each program is copied once per host, to /lab/programs/, before the steps start.
-import { build, type BuildOptions } from 'esbuild';
+//
+// Bundling reads files on this machine, and a program's `import` could name any of them:
+// the bundler may read only the scenario's folder and socklab's own programs (by real path,
+// after links), and no tsconfig.json from folders above; anything else fails the bundle.
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { createHash } from 'node:crypto';
-import { resolveProgramPath } from '../scenario/program-path.js';
+import { PROGRAMS_DIR_IN_HOST } from '../in-host/contract.js';
+import { isInside, localFileProblem } from '../scenario/local-files.js';
+import { MAX_PROGRAM_BYTES, resolveProgramPath } from '../scenario/program-path.js';
 import type { StepValue } from '../scenario/schema.js';
-
-export const PROGRAMS_DIR_IN_HOST = '/lab/programs';
+import { BUNDLED_PROGRAMS_DIR } from '../util/paths.js';
 
 export interface PreparedProgram {
-  /** The source file on this machine. */
+  /** The source file on this machine (its real path). */
   source: string;
   /** Where the runnable file goes in the host. */
   pathInHost: string;
@@ -19,6 +25,9 @@ export interface PreparedProgram {
   /** argv prefix that runs it: node FILE or python3 -u FILE. */
   interpreter: string[];
 }
+
+/** A bundle larger than this comes from importing far more than a lesson program needs. */
+const MAX_BUNDLE_BYTES = 32 * 1024 * 1024;
 
 /**
  * How lesson programs are bundled: one CommonJS file for the lab image's Node 18 (Debian
@@ -31,7 +40,41 @@ export const BUNDLE_OPTIONS = {
   format: 'cjs',
   logLevel: 'silent',
   legalComments: 'none',
+  // Not read from the folders above the program: a tsconfig there could map imports anywhere.
+  tsconfigRaw: '{}',
 } as const satisfies BuildOptions;
+
+/** Fails the bundle for any file outside `roots` (real paths). */
+export function onlyInside(roots: string[]): Plugin {
+  const realRoots = roots.map((root) => {
+    try {
+      return realpathSync(root);
+    } catch {
+      return root;
+    }
+  });
+  return {
+    name: 'socklab-only-inside',
+    setup(build) {
+      build.onLoad({ filter: /.*/ }, (args) => {
+        let real: string;
+        try {
+          real = realpathSync(args.path);
+        } catch {
+          return undefined; // esbuild reports the missing file itself
+        }
+        if (realRoots.some((root) => isInside(root, real))) return undefined;
+        return {
+          errors: [
+            {
+              text: `${real} is outside the scenario's folder and socklab's programs; a program may only import files from there (and node's own modules)`,
+            },
+          ],
+        };
+      });
+    },
+  };
+}
 
 export class ProgramLibrary {
   private readonly prepared = new Map<string, Promise<PreparedProgram>>();
@@ -42,7 +85,7 @@ export class ProgramLibrary {
   /** Prepares (bundles) a step's program once, however many steps run it. */
   prepare(program: string): Promise<PreparedProgram> {
     const found = resolveProgramPath(program, this.scenarioDir);
-    if (found.kind !== 'found') return Promise.reject(new Error(`program '${program}' not found`));
+    if (found.kind !== 'found') return Promise.reject(new Error(localFileProblem('program', program, found, MAX_PROGRAM_BYTES)));
     let pending = this.prepared.get(found.path);
     if (!pending) {
       pending = this.load(found.path);
@@ -64,7 +107,7 @@ export class ProgramLibrary {
     if (extension === '.py') {
       return { source, pathInHost, content: await readFile(source), interpreter: ['python3', '-u', pathInHost] };
     }
-    const content = extension === '.ts' ? await bundle(source) : await readFile(source);
+    const content = extension === '.ts' ? await bundle(source, [this.scenarioDir, BUNDLED_PROGRAMS_DIR]) : await readFile(source);
     return { source, pathInHost, content, interpreter: ['node', pathInHost] };
   }
 
@@ -99,9 +142,18 @@ export function programsByHost(steps: readonly StepValue[]): Map<string, Set<str
   return perHost;
 }
 
-async function bundle(entry: string): Promise<Buffer> {
-  const result = await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], write: false });
+async function bundle(entry: string, roots: string[]): Promise<Buffer> {
+  let result;
+  try {
+    result = await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], write: false, plugins: [onlyInside(roots)] });
+  } catch (error) {
+    const messages = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];
+    const first = messages[0];
+    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : '';
+    throw new Error(`bundling ${entry} failed: ${where}${first?.text ?? (error as Error).message}`);
+  }
   const output = result.outputFiles[0];
   if (!output) throw new Error(`bundling ${entry} produced no output`);
+  if (output.contents.length > MAX_BUNDLE_BYTES) throw new Error(`bundling ${entry} gave ${(output.contents.length / 1024 / 1024).toFixed(0)} MB; a lesson program's bundle is at most 32 MB`);
   return Buffer.from(output.contents);
 }

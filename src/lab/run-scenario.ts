@@ -9,6 +9,7 @@ import { Lab } from './lab.js';
 import { newRunId, planLab } from './plan.js';
 import { ProgramLibrary } from './programs.js';
 import type { ExpectationVerdict, Reporter } from './reporter.js';
+import { processReaper, type Reaper } from './reaper.js';
 import { StepRunner } from './step-runner.js';
 
 export interface RunOptions {
@@ -21,6 +22,8 @@ export interface RunOptions {
   outputRoot?: string;
   keep?: boolean;
   runId?: string;
+  /** Who removes the lab should this process die (default: this process's reaper). */
+  reaper?: Reaper;
 }
 
 export interface RunOutcome {
@@ -56,11 +59,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const { runtime, loaded, reporter, signal } = options;
   const runId = options.runId ?? newRunId();
   const outputDir = resolve(options.outputRoot ?? '.socklab/runs', `${loaded.scenario.name}-${runId}`);
-  const plan = planLab(loaded.scenario, { runId, image: options.image, scenarioFile: resolve(loaded.file) });
+  const plan = planLab(loaded.scenario, { runId, image: options.image, scenarioFile: resolve(loaded.file), scenarioDir: loaded.dir, keep: options.keep });
   const programs = new ProgramLibrary(loaded.dir);
   // Bundling needs no lab: it runs while the lab comes up (errors surface at install).
   const bundling = programs.prepareAll(loaded.scenario.steps ?? []).catch(() => undefined);
-  const lab = await Lab.up(runtime, loaded, plan, options.image, { log: (message) => reporter.info(message), signal });
+  const reaper = options.reaper ?? processReaper(options.image);
+  const lab = await Lab.up(runtime, loaded, plan, options.image, { log: (message) => reporter.info(message), signal, reaper });
   await bundling;
   const runner = new StepRunner({ lab, programs, reporter, signal, outputDir });
   let error: Error | undefined;
@@ -71,15 +75,23 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   } catch (caught) {
     error = caught as Error;
   } finally {
-    runner.detach();
+    await runner.detach();
     if (hasNat(loaded) && !signal?.aborted) {
       pictures = await explainTranslations(runner, reporter).catch(() => []);
     }
     if (options.keep && !signal?.aborted) {
-      reporter.info(`lab kept up (run ${runId}); remove it with: socklab down ${loaded.scenario.name}`);
+      reaper.release(runId);
+      reporter.info(`lab kept up (run ${runId}); remove it with: socklab down ${runId}`);
     } else {
-      const removed = await lab.teardown();
-      reporter.info(`lab removed: ${removed.containers} container(s), ${removed.networks} network(s), ${removed.rules} host rule(s)`);
+      // Under a deadline of its own: an interruption must not cut the teardown short.
+      const removed = await lab.teardown().catch((failure: Error) => failure);
+      if (removed instanceof Error) {
+        reporter.info(`the lab could not be removed completely (${removed.message}); the reaper tries again when socklab exits`);
+        error ??= removed;
+      } else {
+        reaper.release(runId);
+        reporter.info(`lab removed: ${removed.containers} container(s), ${removed.networks} network(s), ${removed.rules} host rule(s)`);
+      }
     }
   }
   const verdicts = runner.verdicts;

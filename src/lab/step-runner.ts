@@ -2,8 +2,12 @@
 // or to completion, observations, expectations and packet captures. Expectation failures
 // are collected and the run goes on; anything that makes later steps meaningless (a program
 // that never became ready, a missing program id) stops the run with a StepError.
+//
+// Every step is bounded in time and honours the run's AbortSignal (Ctrl+C), and program
+// output flows through (ProgramOutput) rather than into memory, whatever a program does.
 import { shortPath } from '../util/paths.js';
-import type { ExecResult } from '../runtime/runtime.js';
+import { formatSeconds, poll, sleep } from '../util/abort.js';
+import { tailExcerpt, TailBuffer } from '../util/bounded-output.js';
 import {
   durationMs,
   stepKind,
@@ -16,27 +20,30 @@ import {
   type WaitStepValue,
   type WaitForValue,
 } from '../scenario/schema.js';
-import { OBSERVATION_COMMANDS, PARSEABLE, withoutPlumbing, type Observation } from '../observe/commands.js';
+import { OBSERVATION_COMMANDS, PARSEABLE, type Observation } from '../observe/commands.js';
 import { ObservationLog } from '../observe/observation-log.js';
 import { parseNetstat } from '../observe/netstat.js';
 import { parseConntrack } from '../observe/conntrack.js';
-import { checkExpectation, checkOutput } from './expectations.js';
-import { BackgroundProgram, runToCompletion, sleep } from './host-process.js';
+import { describeEnd, withoutSocklabProcesses, type ProgramEnd } from '../in-host/contract.js';
+import { caughtUp, type StopResult } from '../in-host/in-host.js';
+import { checkExpectation, readHost, type OutputSource } from './expectations.js';
+import { OutputMatcher, TextMatcher } from './output-matchers.js';
 import { Capture, decodedExcerpt } from './capture.js';
-import type { Lab } from './lab.js';
+import type { LabAccess } from './lab.js';
+import { checkOutputFiles, ProgramOutput } from './program-output.js';
 import { programsByHost, type ProgramLibrary } from './programs.js';
 import type { ExpectationVerdict, Reporter } from './reporter.js';
 
 const DEFAULT_WAIT_MS = 10_000;
 const DEFAULT_RUN_MS = 30_000;
-const DEFAULT_STOP_MS = 5_000;
+const STOP_GRACE_MS = 5_000;
+const OBSERVE_MS = 10_000;
+/** How long output already written may take to arrive before the next heading is printed. */
+const CATCH_UP_MS = 500;
+/** How long it may take before an expectation or the end of a program is judged. */
+const CATCH_UP_FINAL_MS = 30_000;
 
 /** A step that could not be carried out; names the step and the host. */
-/** Whether `text` shows what a text `wait_for` waits for. */
-function textReady(text: string, spec: Exclude<WaitForValue, string>): boolean {
-  return (spec.output !== undefined && text.includes(spec.output)) || (spec.regex !== undefined && new RegExp(spec.regex, 'm').test(text));
-}
-
 export class StepError extends Error {
   override name = 'StepError';
   constructor(
@@ -49,25 +56,41 @@ export class StepError extends Error {
 }
 
 export interface StepRunnerOptions {
-  lab: Lab;
+  lab: LabAccess;
   programs: ProgramLibrary;
   reporter: Reporter;
   signal?: AbortSignal;
-  /** Folder for captures and reports of this run. */
+  /** Folder for captures, program output and reports of this run. */
   outputDir: string;
 }
 
 type ProgramStep = StartStepValue | RunStepValue;
+
+/** A program started in the background: its output as it is followed, and the follow itself. */
+interface BackgroundProgram {
+  id: string;
+  host: string;
+  output: ProgramOutput;
+  following: AbortController;
+  followed: Promise<void>;
+  /** Set once it is known to have ended. */
+  end?: ProgramEnd;
+}
 
 export class StepRunner {
   readonly verdicts: ExpectationVerdict[] = [];
   /** Sockets and NAT flows seen during the run, for the who-sees-what picture. */
   readonly observations = new ObservationLog();
   private readonly background = new Map<string, BackgroundProgram>();
-  private readonly results = new Map<string, ExecResult>();
+  /** Programs that have ended (run steps, and stopped or waited-for background ones). */
+  private readonly finished = new Map<string, OutputSource>();
   private autoId = 0;
 
   constructor(private readonly options: StepRunnerOptions) {}
+
+  private get signal(): AbortSignal | undefined {
+    return this.options.signal;
+  }
 
   /** Copies every program the steps use into the hosts that run it, before step 1. */
   async installPrograms(steps: readonly StepValue[]): Promise<void> {
@@ -75,9 +98,10 @@ export class StepRunner {
     await Promise.all(
       [...programsByHost(steps)].map(async ([host, names]) => {
         const prepared = await Promise.all([...names].map((name) => programs.prepare(name)));
-        await lab.runtime.copyFiles(
-          lab.host(host).container,
+        await lab.copyFiles(
+          host,
           prepared.map((program) => ({ path: program.pathInHost, content: program.content, mode: 0o755 })),
+          this.signal,
         );
       }),
     );
@@ -85,19 +109,23 @@ export class StepRunner {
 
   async runAll(steps: readonly StepValue[], prefix = 'step '): Promise<void> {
     for (const [index, step] of steps.entries()) {
-      this.options.signal?.throwIfAborted();
+      this.signal?.throwIfAborted();
       await this.runStep(step, `${prefix}${index + 1}`);
     }
   }
 
-  /** Stops following background programs' output (their processes go with the lab). */
-  detach(): void {
-    for (const program of this.background.values()) program.stopFollowing();
+  /** Stops following background programs' output (their processes go with the lab) and closes their files. */
+  async detach(): Promise<void> {
+    const programs = [...this.background.values()];
+    for (const program of programs) program.following.abort();
+    await Promise.all(programs.map(async (program) => {
+      await program.followed;
+      await program.output.close();
+    }));
   }
 
   private async runStep(step: StepValue, label: string): Promise<void> {
-    const { reporter } = this.options;
-    await this.catchUpOutput();
+    await this.catchUpAll(CATCH_UP_MS);
     switch (stepKind(step)) {
       case 'start':
         return this.start(step as StartStepValue, label);
@@ -105,14 +133,14 @@ export class StepRunner {
         return this.run(step as RunStepValue, label);
       case 'parallel': {
         const runs = (step as { parallel: RunStepValue[] }).parallel;
-        reporter.step(label, `${runs.length} runs at once: ${runs.map((run) => run.run).join(', ')}`);
+        this.options.reporter.step(label, `${runs.length} runs at once: ${runs.map((run) => run.run).join(', ')}`);
         await Promise.all(runs.map((run, index) => this.run(run, `${label}.${index + 1}`, false)));
         return;
       }
       case 'sleep': {
         const ms = durationMs((step as { sleep: number | string }).sleep, 0);
-        reporter.step(label, `sleep ${ms / 1000} s`);
-        await sleep(ms, this.options.signal);
+        this.options.reporter.step(label, `sleep ${ms / 1000} s`);
+        await sleep(ms, this.signal);
         return;
       }
       case 'observe':
@@ -123,9 +151,15 @@ export class StepRunner {
         return this.wait(step as WaitStepValue, label);
       case 'expect': {
         const { expect } = step as { expect: unknown };
-        reporter.step(label, 'check expectations');
+        this.options.reporter.step(label, 'check expectations');
+        await this.catchUpAll(CATCH_UP_FINAL_MS);
         for (const expectation of Array.isArray(expect) ? expect : [expect]) {
-          const { subject, failures } = await checkExpectation(this.options.lab, expectation, (id) => this.outputOf(id), this.observations);
+          const { subject, failures } = await checkExpectation(expectation, {
+            lab: this.options.lab,
+            outputs: (id) => this.outputOf(id),
+            log: this.observations,
+            signal: this.signal,
+          });
           this.record({ step: label, subject, failures });
         }
         return;
@@ -137,9 +171,15 @@ export class StepRunner {
     }
   }
 
-  /** Lets background programs' output print before the next heading (the console reads in order). */
-  private async catchUpOutput(): Promise<void> {
-    await Promise.all([...this.background.values()].map((program) => program.catchUp().catch(() => undefined)));
+  /** Lets background programs' output arrive before what comes next (the console reads in order). */
+  private async catchUpAll(timeoutMs: number): Promise<void> {
+    await Promise.all([...this.background.values()].map((program) => this.catchUp(program, timeoutMs).catch(() => undefined)));
+  }
+
+  private async catchUp(program: BackgroundProgram, timeoutMs: number): Promise<boolean> {
+    if (program.following.signal.aborted) return true;
+    const sizes = await this.options.lab.inHost(program.host).outputSizes(program.id, this.signal);
+    return caughtUp(() => program.output.bytes, sizes, timeoutMs, this.signal);
   }
 
   private record(verdict: ExpectationVerdict): void {
@@ -168,9 +208,23 @@ export class StepRunner {
     return `${kind}-${host}-${this.autoId}`;
   }
 
+  /** The step's program and arguments as one line; arguments with spaces are quoted. */
   private describe(step: ProgramStep): string {
-    const what = step.program ?? (Array.isArray(step.command) ? step.command.join(' ') : step.command ?? '');
-    return [what, ...(step.args ?? []).map(String)].join(' ');
+    const what = step.program ?? (Array.isArray(step.command) ? step.command.join(' ') : (step.command ?? ''));
+    const args = (step.args ?? []).map(String).map((arg) => (/[\s"']/.test(arg) || arg === '' ? JSON.stringify(arg) : arg));
+    return [what, ...args].join(' ');
+  }
+
+  private openOutput(host: string, id: string): Promise<ProgramOutput> {
+    const { reporter, outputDir } = this.options;
+    return ProgramOutput.open(outputDir, id, {
+      line: (stream, line) => reporter.hostOutput(host, stream, line),
+      note: (text) => reporter.hostOutput(host, 'stderr', text),
+    });
+  }
+
+  private memoryOf(host: string): number | undefined {
+    return this.options.lab.host(host).memoryBytes;
   }
 
   private async start(step: StartStepValue, label: string): Promise<void> {
@@ -178,38 +232,52 @@ export class StepRunner {
     const host = step.start;
     reporter.step(label, `start on ${host}: ${this.describe(step)}`);
     const id = step.id ?? this.nextId('start', host);
-    const program = await BackgroundProgram.start(lab, host, id, await this.argv(step, label, host), this.stepEnv(step));
+    const argv = await this.argv(step, label, host);
+    const output = await this.openOutput(host, id);
+    const following = new AbortController();
+    const program: BackgroundProgram = { id, host, output, following, followed: Promise.resolve() };
     this.background.set(id, program);
-    program.follow((stream, line) => reporter.hostOutput(host, stream, line));
-    if (step.wait_for !== undefined) await this.waitUntilReady(program, step.wait_for, durationMs(step.timeout, DEFAULT_WAIT_MS), label);
+    // Listening before the output can flow: the first line may be the one waited for.
+    const readiness = step.wait_for === undefined ? undefined : new Readiness(program, step.wait_for);
+    try {
+      await lab.inHost(host).start(id, argv, { env: this.stepEnv(step), signal: this.signal });
+      program.followed = lab.inHost(host).follow(id, output.sinks, following.signal);
+      if (readiness) await this.waitUntilReady(program, readiness, durationMs(step.timeout, DEFAULT_WAIT_MS), label);
+    } finally {
+      readiness?.stop();
+    }
   }
 
-  private async waitUntilReady(program: BackgroundProgram, waitFor: WaitForValue, timeoutMs: number, label: string) {
-    const spec = typeof waitFor === 'string' ? { output: waitFor } : waitFor;
-    const deadline = Date.now() + timeoutMs;
-    const what = spec.port ? `port ${spec.port}/${spec.protocol ?? 'tcp'} to listen` : `output ${JSON.stringify(spec.output ?? spec.regex)}`;
-    for (;;) {
-      this.options.signal?.throwIfAborted();
-      if (!spec.port && textReady(program.followedStdout, spec)) return; // the live follow: no engine call
-      if (spec.port && (await this.portListening(program.host, spec.port, spec.protocol))) return;
-      // One read of the program's files answers both questions: ready yet (the live follow
-      // may lag; the file is the truth), and exited already.
-      const current = await program.output();
-      if (!spec.port && textReady(current.stdout, spec)) return;
-      if (current.exitCode !== -1) {
-        throw new StepError(label, program.host, `the program exited (code ${current.exitCode}) before ${what}. Output: ${JSON.stringify((current.stdout + current.stderr).trim().slice(-400))}`);
-      }
-      if (Date.now() >= deadline) {
-        throw new StepError(label, program.host, `waited ${timeoutMs / 1000} s for ${what}, in vain. Output so far: ${JSON.stringify(current.stdout.trim().slice(-400))}. Raise 'timeout' or check the program.`);
-      }
-      await sleep(100, this.options.signal);
+  /** Waits for a program to show it is ready: a text in its output, or a port that listens. */
+  private async waitUntilReady(program: BackgroundProgram, readiness: Readiness, timeoutMs: number, label: string) {
+    const inHost = this.options.lab.inHost(program.host);
+    const { port, protocol } = readiness.spec;
+    const outcome = await poll(
+      async () => {
+        if (readiness.textSeen) return 'ready';
+        if (port && (await this.portListening(program.host, port, protocol))) return 'ready';
+        const status = await inHost.status(program.id, this.signal);
+        if (status?.end) {
+          await this.catchUp(program, CATCH_UP_MS).catch(() => false);
+          if (readiness.textSeen) return 'ready';
+          program.end = status.end;
+          return status.end;
+        }
+        return undefined;
+      },
+      { timeoutMs, intervalMs: 100, signal: this.signal },
+    );
+    if (outcome === 'ready') return;
+    if (outcome) {
+      throw new StepError(label, program.host, `the program ended (${describeEnd(outcome, this.memoryOf(program.host))}) before ${readiness.what}. ${readiness.seen()}`);
     }
+    throw new StepError(label, program.host, `waited ${formatSeconds(timeoutMs)} for ${readiness.what}, in vain. ${readiness.seen()}. Check the program, or raise 'timeout'.`);
   }
 
   private async portListening(host: string, port: number, protocol?: 'tcp' | 'udp'): Promise<boolean> {
     const flag = protocol === 'udp' ? '-Hlun' : '-Hltn';
-    const result = await this.options.lab.exec(host, ['ss', flag, `sport = :${port}`]);
-    return result.stdout.trim() !== '';
+    const result = await this.options.lab.inHost(host).command(`ss ${flag} 'sport = :${port}'`, { signal: this.signal });
+    return result.exitCode === 0 && result.stdout.trim() !== '';
   }
 
   private async run(step: RunStepValue, label: string, announce = true): Promise<void> {
@@ -218,87 +286,106 @@ export class StepRunner {
     if (announce) reporter.step(label, `run on ${host}: ${this.describe(step)}`);
     const id = step.id ?? this.nextId('run', host);
     const timeoutMs = durationMs(step.timeout, DEFAULT_RUN_MS);
-    const result = await runToCompletion(lab, host, id, await this.argv(step, label, host), {
-      env: this.stepEnv(step),
-      timeoutMs,
-      sink: (stream, line) => reporter.hostOutput(host, stream, line),
-      signal: this.options.signal,
-    });
-    this.results.set(id, result);
+    const argv = await this.argv(step, label, host);
+    const output = await this.openOutput(host, id);
+    // A run is expected to succeed unless it says otherwise; matched as the output passes.
+    const matcher = new OutputMatcher(step.expect, 0);
+    const stopMatching = output.listen((stream, chunk) => matcher.push(stream, chunk));
+    let result;
+    try {
+      result = await lab.inHost(host).runToCompletion(id, argv, { env: this.stepEnv(step), timeoutMs, sinks: output.sinks, signal: this.signal });
+    } finally {
+      stopMatching();
+      await output.close();
+    }
+    this.finished.set(id, { files: output.files, end: result.end, memoryBytes: this.memoryOf(host) });
     if (result.timedOut) {
-      this.record({ step: label, host, subject: `run finishes within ${timeoutMs / 1000} s`, failures: [`still running after ${timeoutMs / 1000} s; it was stopped`] });
+      const subject = `run finishes within ${formatSeconds(timeoutMs)}`;
+      this.record({ step: label, host, subject, failures: [`still running after ${formatSeconds(timeoutMs)}; ${describeStop(result.stop)}`] });
       return;
     }
-    // A run is expected to succeed unless it says otherwise.
-    const failures = checkOutput(result, step.expect, 0);
+    const failures = matcher.failures(result.end, this.memoryOf(host));
     const exit = step.expect?.exit ?? 0;
     this.record({ step: label, host, subject: `${this.describe(step)} exits ${exit}${step.expect?.stdout ? ' with the expected output' : ''}`, failures });
   }
 
+  private backgroundProgram(id: string, label: string): BackgroundProgram {
+    const program = this.background.get(id);
+    if (!program) throw new StepError(label, undefined, `no background program with id '${id}'`);
+    return program;
+  }
+
+  /** Lets the follow deliver everything the program wrote, then stops it and closes the output. */
+  private async finishFollowing(program: BackgroundProgram): Promise<void> {
+    if (!program.following.signal.aborted) {
+      const complete = await this.catchUp(program, CATCH_UP_FINAL_MS).catch(() => false);
+      if (!complete) program.output.sinks.stderr(Buffer.from(`\n[socklab: the output was still arriving after ${formatSeconds(CATCH_UP_FINAL_MS)}; what follows is missing]\n`));
+      program.following.abort();
+      await program.followed;
+    }
+    await program.output.close();
+    this.background.delete(program.id);
+    this.finished.set(program.id, { files: program.output.files, end: program.end, memoryBytes: this.memoryOf(program.host), truncated: program.output.truncated });
+  }
+
   private async stop(step: StopStepValue, label: string): Promise<void> {
-    const program = this.background.get(step.stop);
-    if (!program) throw new StepError(label, undefined, `no background program with id '${step.stop}'`);
+    const program = this.backgroundProgram(step.stop, label);
     const signal = step.signal ?? 'SIGTERM';
     this.options.reporter.step(label, `stop '${step.stop}' on ${program.host} (${signal})`);
-    if ((await program.exitCode()) === undefined) {
-      await program.signal(signal);
-      const code = await program.waitForExit(DEFAULT_STOP_MS, this.options.signal);
-      if (code === undefined) {
-        await program.signal('SIGKILL');
-        await program.waitForExit(DEFAULT_STOP_MS, this.options.signal);
-      }
-    }
-    await sleep(150); // let the live follow print the last lines
-    program.stopFollowing();
-    const result = await program.output();
-    this.results.set(step.stop, result);
+    const stopped = await this.options.lab.inHost(program.host).stop(program.id, { signal, graceMs: STOP_GRACE_MS, abort: this.signal });
+    program.end = stopped.end;
+    this.options.reporter.info(`'${step.stop}' ${describeStop(stopped, this.memoryOf(program.host))}`);
+    await this.finishFollowing(program);
     if (step.expect) {
-      this.record({ step: label, host: program.host, subject: `output of '${step.stop}'`, failures: checkOutput(result, step.expect) });
+      const failures = await checkOutputFiles(program.output.files, program.end, step.expect, this.finished.get(program.id));
+      this.record({ step: label, host: program.host, subject: `output of '${step.stop}'`, failures });
     }
   }
 
   private async wait(step: WaitStepValue, label: string): Promise<void> {
-    const program = this.background.get(step.wait);
-    if (!program) throw new StepError(label, undefined, `no background program with id '${step.wait}'`);
+    const program = this.backgroundProgram(step.wait, label);
     const timeoutMs = durationMs(step.timeout, DEFAULT_RUN_MS);
     this.options.reporter.step(label, `wait for '${step.wait}' on ${program.host} to exit`);
-    const code = await program.waitForExit(timeoutMs, this.options.signal);
-    await sleep(150); // let the live follow print the last lines
-    program.stopFollowing();
-    const result = await program.output();
-    this.results.set(step.wait, result);
+    const end = await this.options.lab.inHost(program.host).waitForExit(program.id, timeoutMs, this.signal);
     const exit = step.expect?.exit ?? 0;
-    const failures = code === undefined ? [`still running after ${timeoutMs / 1000} s`] : checkOutput(result, step.expect, 0);
-    this.record({ step: label, host: program.host, subject: `'${step.wait}' exits ${exit}`, failures });
+    const subject = `'${step.wait}' exits ${exit}`;
+    if (!end) {
+      // Still running: it goes on (teardown ends it); its output so far stays followed.
+      this.record({ step: label, host: program.host, subject, failures: [`still running after ${formatSeconds(timeoutMs)}`] });
+      return;
+    }
+    program.end = end;
+    await this.finishFollowing(program);
+    const failures = await checkOutputFiles(program.output.files, end, step.expect, { ...this.finished.get(program.id), defaultExit: 0 });
+    this.record({ step: label, host: program.host, subject, failures });
   }
 
-  private async outputOf(id: string): Promise<ExecResult | undefined> {
+  private async outputOf(id: string): Promise<OutputSource | undefined> {
+    const done = this.finished.get(id);
+    if (done) return done;
     const running = this.background.get(id);
-    if (running && !this.results.has(id)) return running.output();
-    return this.results.get(id);
+    if (!running) return undefined;
+    const status = await this.options.lab.inHost(running.host).status(id, this.signal);
+    return { files: running.output.files, end: status?.end, memoryBytes: this.memoryOf(running.host), truncated: running.output.truncated };
   }
 
   private async observe(step: ObserveStepValue, label: string): Promise<void> {
     const { lab, reporter } = this.options;
-    const spec =
-      typeof step.observe === 'string'
-        ? { hosts: [step.observe] }
-        : Array.isArray(step.observe)
-          ? { hosts: step.observe }
-          : step.observe;
+    const spec = typeof step.observe === 'string' ? { hosts: [step.observe] } : Array.isArray(step.observe) ? { hosts: step.observe } : step.observe;
     const shows: { title: string; command: string; name?: Observation }[] = spec.command
       ? [{ title: spec.command, command: spec.command }]
-      : (spec.show ?? (['netstat', 'ps'] as Observation[])).map((name) => ({
-          name,
-          title: OBSERVATION_COMMANDS[name],
-          command: OBSERVATION_COMMANDS[name],
-        }));
+      : (spec.show ?? (['netstat', 'ps'] as Observation[])).map((name) => ({ name, title: OBSERVATION_COMMANDS[name], command: OBSERVATION_COMMANDS[name] }));
     reporter.step(label, `observe ${spec.hosts.join(', ')}`);
     for (const host of spec.hosts) {
-      const outputs = await Promise.all(shows.map((show) => lab.exec(host, ['sh', '-c', show.command])));
+      const outputs = await Promise.all(
+        shows.map((show) => lab.inHost(host).command(show.command, { timeoutMs: OBSERVE_MS, signal: this.signal, asUser: show.name === undefined })),
+      );
       outputs.forEach((output, index) => {
         const show = shows[index]!;
-        const text = show.name ? withoutPlumbing(show.name, output.stdout + output.stderr) : output.stdout + output.stderr;
+        let text = output.stdout + output.stderr;
+        if (show.name === 'ps') text = withoutSocklabProcesses(text);
+        if (output.truncated) text += '\n(the output went on; socklab shows its first 4 MB)';
+        if (output.timedOut) text += `\n(no answer within ${formatSeconds(OBSERVE_MS)}: stopped)`;
         reporter.observation(host, show.title, text);
         if (show.name === 'netstat') this.observations.addSockets(host, parseNetstat(output.stdout));
         if (show.name === 'conntrack') this.observations.addFlows(host, parseConntrack(output.stdout));
@@ -313,12 +400,12 @@ export class StepRunner {
   async snapshotAll(): Promise<void> {
     const { lab } = this.options;
     await Promise.all(
-      lab.plan.hosts.map(async (host) => {
-        const sockets = await lab.exec(host.name, ['sh', '-c', PARSEABLE.sockets]);
-        this.observations.addSockets(host.name, parseNetstat(sockets.stdout));
+      lab.hosts.map(async (host) => {
+        const sockets = await readHost(lab, host.name, PARSEABLE.sockets, this.signal);
+        if (sockets.ok) this.observations.addSockets(host.name, parseNetstat(sockets.text));
         if (host.role === 'router') {
-          const flows = await lab.exec(host.name, ['sh', '-c', PARSEABLE.conntrack]);
-          this.observations.addFlows(host.name, parseConntrack(flows.stdout));
+          const flows = await readHost(lab, host.name, PARSEABLE.conntrack, this.signal);
+          if (flows.ok) this.observations.addFlows(host.name, parseConntrack(flows.text));
         }
       }),
     );
@@ -329,18 +416,64 @@ export class StepRunner {
     const { host, networks, filter } = step.capture;
     reporter.step(label, `capture packets on ${host} (${networks?.join(', ') ?? 'all interfaces'})`);
     this.autoId += 1;
-    const capture = await Capture.start(lab, host, { networks, filter, idPrefix: `capture-${host}-${this.autoId}`, signal: this.options.signal }).catch(
-      (error: Error) => {
-        throw new StepError(label, host, error.message);
-      },
-    );
+    const capture = await Capture.start(lab, host, { networks, filter, idPrefix: `capture-${host}-${this.autoId}`, signal: this.signal }).catch((error: Error) => {
+      throw this.signal?.aborted ? error : new StepError(label, host, error.message);
+    });
     try {
       await this.runAll(step.steps, `${label}.`);
     } finally {
-      // Stop and collect even when an inner step failed: the capture shows why.
-      for (const result of await capture.stop(this.options.outputDir)) {
-        reporter.section(`capture on ${host} (${result.iface}; ${result.legend}) -> ${shortPath(result.pcapPath)}`, decodedExcerpt(result));
+      // Stop and collect even when an inner step failed: the capture shows why. Not when
+      // interrupted: the lab is going down, and Ctrl+C means now.
+      if (!this.signal?.aborted) {
+        for (const result of await capture.stop(this.options.outputDir, this.signal)) {
+          reporter.section(`capture on ${host} (${result.iface}; ${result.legend}) -> ${shortPath(result.pcapPath)}`, decodedExcerpt(result));
+        }
       }
     }
   }
+}
+
+/**
+ * What a `wait_for` waits for, watched as the program's output streams by: a text on its
+ * standard output or error; and the end of both, to say what it printed when it was not ready.
+ */
+class Readiness {
+  readonly spec: Exclude<WaitForValue, string>;
+  readonly what: string;
+  private readonly matchers?: { stdout: TextMatcher; stderr: TextMatcher };
+  private readonly tails = { stdout: new TailBuffer(2048), stderr: new TailBuffer(2048) };
+  readonly stop: () => void;
+
+  constructor(program: BackgroundProgram, waitFor: WaitForValue) {
+    this.spec = typeof waitFor === 'string' ? { output: waitFor } : waitFor;
+    this.what = this.spec.port ? `port ${this.spec.port}/${this.spec.protocol ?? 'tcp'} to listen` : `output ${JSON.stringify(this.spec.output ?? this.spec.regex)}`;
+    if (!this.spec.port) {
+      const text = { contains: this.spec.output, regex: this.spec.regex };
+      this.matchers = { stdout: new TextMatcher('stdout', text), stderr: new TextMatcher('stderr', text) };
+    }
+    this.stop = program.output.listen((stream, chunk) => {
+      this.matchers?.[stream].push(chunk);
+      this.tails[stream].push(chunk);
+    });
+  }
+
+  get textSeen(): boolean {
+    return this.matchers !== undefined && (this.matchers.stdout.satisfied || this.matchers.stderr.satisfied);
+  }
+
+  seen(): string {
+    const out = tailExcerpt(this.tails.stdout.text(), 400);
+    const err = tailExcerpt(this.tails.stderr.text(), 400);
+    return `standard output so far: ${out ? JSON.stringify(out) : '(nothing)'}${err ? `; standard error: ${JSON.stringify(err)}` : ''}`;
+  }
+}
+
+/** How a stop went, in a few words: "ended by SIGTERM", "did not end on SIGTERM within 5 s; SIGKILL ended it". */
+export function describeStop(stop: StopResult | undefined, memoryBytes?: number): string {
+  if (!stop) return 'it could not be stopped (the host did not answer)';
+  if (stop.alreadyEnded) return stop.end ? `had already ended (${describeEnd(stop.end, memoryBytes)})` : 'was not running';
+  const [first, second] = stop.sent;
+  const ended = stop.end ? describeEnd(stop.end, memoryBytes) : 'still running';
+  if (!second) return `stopped with ${first} (its whole process group): ${ended}`;
+  return `did not end on ${first} within ${formatSeconds(STOP_GRACE_MS)}, so ${second} was sent to its whole process group: ${ended}`;
 }
