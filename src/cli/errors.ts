@@ -1,6 +1,8 @@
 // Exit codes and the one place that maps errors to them (used by every command).
-import { EngineUnavailableError } from '../runtime/runtime.js';
+import { EngineError, EngineTimeoutError, EngineUnavailableError } from '../runtime/runtime.js';
 import { ScenarioError, formatIssue } from '../scenario/issues.js';
+import { LabSelectionError } from '../lab/selection-error.js';
+import { say } from './interrupts.js';
 
 export const EXIT = {
   ok: 0,
@@ -8,24 +10,41 @@ export const EXIT = {
   failed: 1,
   /** Bad input: the scenario or the command line. */
   invalid: 2,
-  /** The engine or the lab image is unavailable. */
+  /** The engine or the lab image is unavailable, or the engine refused. */
   environment: 3,
 } as const;
-// Interrupted commands exit with the shell's codes: see INTERRUPTED_EXIT in context.ts.
+// Interrupted commands exit with the shell's codes: see INTERRUPTED_EXIT in interrupts.ts.
+
+/** A mistake on the command line (a missing argument, a value out of range). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The exit code an error means. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof ScenarioError || error instanceof LabSelectionError || error instanceof UsageError) return EXIT.invalid;
+  if (error instanceof EngineError) return EXIT.environment;
+  return EXIT.failed;
+}
+
+/** The error in words a user can act on. */
+export function describeError(error: unknown): string {
+  if (error instanceof EngineUnavailableError) return error.message;
+  if (error instanceof EngineTimeoutError) return `${error.operation}: ${error.engineMessage}.`;
+  if (error instanceof EngineError) {
+    return `the engine refused ${error.operation}: ${error.engineMessage}. If this persists, 'socklab doctor' checks the engine and what socklab left on it.`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** Prints an error the way a user can act on it and returns the exit code. */
-export function reportError(error: unknown, write: (text: string) => void = (text) => process.stderr.write(text)): number {
+export function reportError(error: unknown, write: (text: string) => void = say): number {
   if (error instanceof ScenarioError) {
     for (const issue of error.issues) write(`${formatIssue(issue)}\n`);
     write(`${error.issues.length} problem(s) found; nothing was created.\n`);
     return EXIT.invalid;
   }
-  if (error instanceof EngineUnavailableError) {
-    write(`socklab: ${error.message}\n`);
-    return EXIT.environment;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  write(`socklab: ${message}\n`);
+  write(`socklab: ${describeError(error)}\n`);
   if (process.env.SOCKLAB_DEBUG && error instanceof Error) write(`${error.stack}\n`);
-  return EXIT.failed;
+  return exitCodeOf(error);
 }

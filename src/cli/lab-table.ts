@@ -3,7 +3,7 @@
 // from the label data and program lists, so its layout is unit-tested without an engine.
 import Table from 'cli-table3';
 import type { LabStatus } from '../lab/labs.js';
-import { programState } from '../lab/host-programs.js';
+import { programState } from '../in-host/contract.js';
 import type { ConsoleStyle } from '../lab/reporter.js';
 
 const plain: Pick<ConsoleStyle, 'bold' | 'dim' | 'green' | 'red'> = {

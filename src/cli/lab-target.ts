@@ -1,6 +1,9 @@
 // Finding the lab host a command names (`HOST` or `LAB/HOST`) among the labs that are up.
 // Shared by exec, shell, logs, capture and the netstat/ps/conntrack shortcuts.
-import { listLabs, parseHostSelector, requireRunning, selectHost, type LabHostInfo, type LabInfo } from '../lab/labs.js';
+import { attachLab, listLabs, parseHostSelector, requireRunning, selectHost, type LabHostInfo, type LabInfo } from '../lab/labs.js';
+import type { Lab } from '../lab/lab.js';
+import type { HostProcesses } from '../in-host/in-host.js';
+import { labImageRef } from '../image/lab-image.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { getRuntime } from './context.js';
 
@@ -9,6 +12,9 @@ export interface HostTarget {
   labs: LabInfo[];
   lab: LabInfo;
   host: LabHostInfo;
+  /** A handle on the lab, and the way into the host. */
+  attached: Lab;
+  inHost: HostProcesses;
 }
 
 export async function findHost(target: string): Promise<HostTarget> {
@@ -18,5 +24,6 @@ export async function findHost(target: string): Promise<HostTarget> {
   const labs = await listLabs(runtime);
   const { lab, host } = selectHost(labs, selector);
   requireRunning(lab, host);
-  return { runtime, labs, lab, host };
+  const attached = attachLab(runtime, lab, labImageRef());
+  return { runtime, labs, lab, host, attached, inHost: attached.inHost(host.name) };
 }

@@ -1,9 +1,9 @@
 // The socklab command line: a table of commands, each a lazily imported async function
 // returning an exit code; one catch maps errors to exit codes (cli/errors.ts).
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { reportError } from './errors.js';
+import { EXIT, reportError } from './errors.js';
 import { SOCKLAB_ROOT } from '../util/paths.js';
 
 const { version } = JSON.parse(readFileSync(join(SOCKLAB_ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -15,7 +15,9 @@ program
   .description('A containerised network lab: socket lessons on real hosts, with real addresses, NAT and captures')
   .showHelpAfterError()
   // Lets `socklab exec HOST -- CMD -x` hand `-x` to CMD instead of parsing it as ours.
-  .enablePositionalOptions();
+  .enablePositionalOptions()
+  // Command-line mistakes end in the catch at the bottom (exit 2), not in commander's exit 1.
+  .exitOverride();
 
 /** Wraps a command so its exit code (or error) ends the process. */
 const action =
@@ -134,7 +136,7 @@ program
   .command('down')
   .description('tear a lab down completely: containers, networks and host rules')
   .argument('[lab]', 'scenario name or run id (needed when several labs are up)')
-  .option('--all', 'remove everything socklab owns (every lab), like cleanup')
+  .option('--all', 'remove everything socklab owns (every lab), like cleanup --all')
   .action(action(async (lab: string | undefined, options: { all?: boolean }) => (await import('./commands/down.js')).downCommand(lab, options)));
 
 program
@@ -145,8 +147,16 @@ program
 
 program
   .command('cleanup')
-  .description('remove every container, network and host rule socklab created (all labs)')
-  .action(action(async () => (await import('./commands/cleanup.js')).cleanupCommand()));
+  .description('remove what socklab left behind (runs whose socklab process died); keeps runs in progress and labs up on purpose')
+  .option('--all', 'remove every container, network and host rule socklab created, every lab included')
+  .action(action(async (options: { all?: boolean }) => (await import('./commands/cleanup.js')).cleanupCommand(options)));
+
+// The reaper's work (lab/reaper.ts): started by a watcher when a socklab process died.
+program
+  .command('__reap', { hidden: true })
+  .argument('<runs...>')
+  .requiredOption('--image <image>')
+  .action(action(async (runs: string[], options: { image: string }) => (await import('./commands/reap.js')).reapCommand(runs, options)));
 
 const image = program.command('image').description('the lab image');
 image
@@ -159,4 +169,10 @@ image
   .description('show the lab image tag and whether it is present')
   .action(action(async () => (await import('./commands/image.js')).imageShowCommand()));
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (!(error instanceof CommanderError)) throw error;
+  // commander has printed the mistake and the help; asking for help or the version is no mistake.
+  process.exitCode = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? EXIT.ok : EXIT.invalid;
+}

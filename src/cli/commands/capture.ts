@@ -3,11 +3,11 @@
 // pcap (for Wireshark) and its decoded text, and prints a decoded summary.
 import { resolve } from 'node:path';
 import { Capture, decodedExcerpt, interfaceOn } from '../../lab/capture.js';
-import { sleep } from '../../lab/host-process.js';
-import { attachLab, LabSelectionError } from '../../lab/labs.js';
-import { labImageRef } from '../../image/lab-image.js';
-import type { Lab } from '../../lab/lab.js';
-import { EXIT } from '../errors.js';
+import type { LabAccess } from '../../lab/lab.js';
+import { LabSelectionError } from '../../lab/selection-error.js';
+import { sleep } from '../../util/abort.js';
+import { EXIT, UsageError } from '../errors.js';
+import { onInterrupt } from '../interrupts.js';
 import { findHost } from '../lab-target.js';
 import { consoleStyle } from '../style.js';
 
@@ -22,9 +22,9 @@ export interface CaptureOptions {
 const stamp = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
 /** The scenario networks to capture on: one named network, the network behind an interface, or all (`any`). */
-async function networksToCapture(lab: Lab, host: string, options: CaptureOptions): Promise<string[] | undefined> {
+async function networksToCapture(lab: LabAccess, host: string, options: CaptureOptions): Promise<string[] | undefined> {
   const networks = Object.keys(lab.host(host).ips);
-  if (options.network && options.iface) throw new LabSelectionError('give --network or --iface, not both.');
+  if (options.network && options.iface) throw new UsageError('give --network or --iface, not both.');
   if (options.network) {
     if (!networks.includes(options.network)) {
       throw new LabSelectionError(`host '${host}' is not on network '${options.network}'; its networks: ${networks.join(', ')}.`);
@@ -43,37 +43,32 @@ async function networksToCapture(lab: Lab, host: string, options: CaptureOptions
 
 export async function captureCommand(target: string, options: CaptureOptions): Promise<number> {
   const seconds = options.seconds === undefined ? undefined : Number(options.seconds);
-  if (seconds !== undefined && !(seconds > 0)) throw new LabSelectionError(`--seconds must be a positive number (got '${options.seconds}').`);
-  const { runtime, lab: info, host } = await findHost(target);
-  const lab = attachLab(runtime, info, labImageRef());
-  const networks = await networksToCapture(lab, host.name, options);
+  if (seconds !== undefined && !(seconds > 0)) throw new UsageError(`--seconds must be a positive number (got '${options.seconds}').`);
+  const { lab: info, host, attached } = await findHost(target);
+  const networks = await networksToCapture(attached, host.name, options);
   const started = new Date();
   const outputDir = resolve(options.out ?? '.socklab/captures', `${info.scenario}-${info.runId}-${host.name}-${stamp(started)}`);
 
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopped = new AbortController();
+  const stop = onInterrupt(() => stopped.abort());
   try {
-    const capture = await Capture.start(lab, host.name, {
+    const capture = await Capture.start(attached, host.name, {
       networks,
       filter: options.filter,
       idPrefix: `capture-${stamp(started)}`,
-      signal: stop.signal,
+      signal: stopped.signal,
     });
     const where = networks ? `network ${networks.join(', ')}` : 'all interfaces';
     process.stderr.write(`capturing on ${host.name} (${where})${seconds ? ` for ${seconds} s` : ''}; Ctrl+C stops\n`);
-    await sleep(seconds === undefined ? 2 ** 31 - 1 : seconds * 1000, stop.signal).catch(() => undefined);
+    await sleep(seconds === undefined ? 2 ** 31 - 1 : seconds * 1000, stopped.signal).catch(() => undefined);
     const style = consoleStyle();
     for (const result of await capture.stop(outputDir)) {
-      const packets = result.decoded.split('\n').filter((line) => line.trim() !== '').length;
-      process.stdout.write(`${style.bold(`capture on ${host.name} (${result.iface}; ${result.legend}): ${packets} packet(s)`)}\n`);
-      if (packets > 0) process.stdout.write(`${decodedExcerpt(result)}\n`);
+      process.stdout.write(`${style.bold(`capture on ${host.name} (${result.iface}; ${result.legend}): ${result.packets} packet(s)`)}\n`);
+      if (result.packets > 0) process.stdout.write(`${decodedExcerpt(result)}\n`);
       process.stdout.write(`pcap: ${result.pcapPath}\ntext: ${result.textPath}\n`);
     }
     return EXIT.ok;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop();
   }
 }

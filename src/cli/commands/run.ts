@@ -3,8 +3,9 @@ import { loadScenario } from '../../scenario/load.js';
 import { ConsoleReporter, verdictLine } from '../../lab/reporter.js';
 import { shortPath } from '../../util/paths.js';
 import { runScenario } from '../../lab/run-scenario.js';
-import { abortOnSignals, INTERRUPTED_EXIT, prepareEngine } from '../context.js';
-import { EXIT } from '../errors.js';
+import { prepareEngine } from '../context.js';
+import { EXIT, describeError, exitCodeOf } from '../errors.js';
+import { INTERRUPTED_EXIT, interruptible } from '../interrupts.js';
 import { consoleStyle } from '../style.js';
 
 export interface RunCommandOptions {
@@ -16,9 +17,9 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const loaded = await loadScenario(file);
   const style = consoleStyle();
   const reporter = new ConsoleReporter(Object.keys(loaded.scenario.hosts), style);
-  const interruption = abortOnSignals((signal) => reporter.info(`${signal} received: stopping and tearing the lab down`));
+  const interruption = interruptible((signal) => reporter.info(`${signal} received: stopping and tearing the lab down`));
   try {
-    const { runtime, image } = await prepareEngine();
+    const { runtime, image } = await prepareEngine(interruption.signal);
     reporter.info(`scenario ${loaded.scenario.name}: ${loaded.scenario.description ?? file}`);
     const outcome = await runScenario({
       runtime,
@@ -32,12 +33,13 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     const failed = outcome.verdicts.filter((verdict) => verdict.failures.length > 0);
     const interrupted = interruption.received();
     if (interrupted) return INTERRUPTED_EXIT[interrupted];
-    if (outcome.error) {
-      process.stderr.write(style.red(`✘ ${outcome.error.message}\n`));
-      return EXIT.failed;
-    }
+    reporter.info(`report, captures and program output: ${shortPath(outcome.outputDir)}/`);
     const summary = `${outcome.verdicts.length - failed.length} passed, ${failed.length} failed (${outcome.seconds.toFixed(1)} s)`;
-    reporter.info(`report and captures: ${shortPath(outcome.outputDir)}/`);
+    if (outcome.error) {
+      process.stdout.write(style.red(`✘ ${summary}; stopped early: ${describeError(outcome.error)}\n`));
+      for (const verdict of failed) process.stdout.write(style.red(`  ${verdictLine(verdict)}\n`));
+      return exitCodeOf(outcome.error);
+    }
     if (failed.length > 0) {
       process.stdout.write(style.red(`✘ ${summary}\n`));
       for (const verdict of failed) process.stdout.write(style.red(`  ${verdictLine(verdict)}\n`));

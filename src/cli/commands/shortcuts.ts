@@ -3,7 +3,8 @@
 // observe steps run (observe/commands.ts), so what a student types shows the same thing.
 // `socklab ps` with no host (or with a lab's name) is `socklab status`.
 import { OBSERVATION_COMMANDS } from '../../observe/commands.js';
-import { listLabs, parseHostSelector, selectHost, LabSelectionError } from '../../lab/labs.js';
+import { listLabs, parseHostSelector, selectHost } from '../../lab/labs.js';
+import { LabSelectionError } from '../../lab/selection-error.js';
 import { getRuntime } from '../context.js';
 import { findHost } from '../lab-target.js';
 import { runInHost } from './exec.js';
@@ -12,11 +13,12 @@ import { statusCommand } from './status.js';
 export type Shortcut = 'netstat' | 'ps' | 'conntrack';
 
 export async function shortcutCommand(kind: Shortcut, target: string): Promise<number> {
-  const { runtime, host, lab } = await findHost(target);
+  const { host, lab, inHost } = await findHost(target);
   if (kind === 'conntrack' && host.role !== 'router') {
     process.stderr.write(`note: '${host.name}' is not a router in lab '${lab.scenario}'; its table holds only its own connections\n`);
   }
-  return runInHost(runtime, host.container, ['sh', '-c', OBSERVATION_COMMANDS[kind]]);
+  // socklab's own observation, with the host's privileges (conntrack needs NET_ADMIN).
+  return runInHost(inHost, ['sh', '-c', OBSERVATION_COMMANDS[kind]], { asUser: false });
 }
 
 /** `ps`: status when nothing or a lab is named, processes when a host is. */

@@ -1,11 +1,13 @@
 // `socklab status [LAB]` (and `socklab ps` with no host): the labs that are up, their
 // hosts, addresses and the programs running in each; --json for tools; --watch redraws
 // in place every few seconds until Ctrl+C.
-import { labStatus, listLabs, selectLab, LabSelectionError, type LabStatus } from '../../lab/labs.js';
-import { sleep } from '../../lab/host-process.js';
+import { labStatus, listLabs, selectLab, type LabStatus } from '../../lab/labs.js';
+import { LabSelectionError } from '../../lab/selection-error.js';
+import { sleep } from '../../util/abort.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { getRuntime } from '../context.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
+import { onInterrupt } from '../interrupts.js';
 import { consoleStyle } from '../style.js';
 import { formatLabs } from '../lab-table.js';
 
@@ -16,10 +18,10 @@ export interface StatusOptions {
   interval?: string;
 }
 
-async function collect(runtime: Runtime, labName: string | undefined): Promise<LabStatus[]> {
-  const labs = await listLabs(runtime);
-  if (labName === undefined) return labStatus(runtime, labs);
-  return labStatus(runtime, [selectLab(labs, labName)]);
+async function collect(runtime: Runtime, labName: string | undefined, signal?: AbortSignal): Promise<LabStatus[]> {
+  const labs = await listLabs(runtime, signal);
+  if (labName === undefined) return labStatus(runtime, labs, signal);
+  return labStatus(runtime, [selectLab(labs, labName)], signal);
 }
 
 const asJson = (labs: LabStatus[]) => JSON.stringify({ labs }, null, 2);
@@ -43,20 +45,19 @@ const CLEAR_SCREEN_REST = '\x1b[J';
 
 async function watch(runtime: Runtime, labName: string | undefined, options: StatusOptions): Promise<number> {
   const seconds = Number(options.interval ?? 2);
-  if (!(seconds >= 0.5)) throw new Error(`--interval must be a number of seconds, at least 0.5 (got '${options.interval}')`);
+  if (!(seconds >= 0.5)) throw new UsageError(`--interval must be a number of seconds, at least 0.5 (got '${options.interval}')`);
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopListening = onInterrupt(() => stop.abort());
   const style = consoleStyle();
   try {
     if (!options.json) process.stdout.write('\x1b[2J');
     while (!stop.signal.aborted) {
       let text: string;
       try {
-        const labs = await collect(runtime, labName);
+        const labs = await collect(runtime, labName, stop.signal);
         text = options.json ? JSON.stringify({ at: new Date().toISOString(), labs }) : formatLabs(labs, style);
       } catch (error) {
+        if (stop.signal.aborted) break;
         // The lab may come and go while watched: say so and keep watching.
         if (!(error instanceof LabSelectionError)) throw error;
         text = options.json ? JSON.stringify({ at: new Date().toISOString(), labs: [], error: error.message }) : `${error.message}\n`;
@@ -72,7 +73,6 @@ async function watch(runtime: Runtime, labName: string | undefined, options: Sta
     }
     return EXIT.ok;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
   }
 }

@@ -10,8 +10,9 @@ import { ConsoleReporter, RecordingReporter, verdictLine, type ConsoleStyle } fr
 import { runScenario } from '../../lab/run-scenario.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { BUNDLED_SCENARIOS_DIR } from '../../util/paths.js';
-import { abortOnSignals, INTERRUPTED_EXIT, prepareEngine, type Interruption } from '../context.js';
-import { EXIT } from '../errors.js';
+import { prepareEngine } from '../context.js';
+import { EXIT, describeError, exitCodeOf } from '../errors.js';
+import { INTERRUPTED_EXIT, interruptible, type Interruption } from '../interrupts.js';
 import { consoleStyle } from '../style.js';
 import { MissingPathError, displayPath, findScenarioFiles } from './list.js';
 
@@ -32,6 +33,8 @@ export interface ScenarioTestResult {
   checksTotal: number;
   /** Why it did not pass, one line each: issues, failed expectations, the error that stopped it. */
   problems: string[];
+  /** The engine failed it (unreachable, refused), not the lesson. */
+  engineFailure?: boolean;
 }
 
 /** The results as a table (no colours inside: cli-table3 would count them as text). */
@@ -50,10 +53,11 @@ export function formatResultsTable(results: readonly ScenarioTestResult[]): stri
   return table.toString();
 }
 
-/** 0 when all passed; 130/143/141 when interrupted; 2 when a file is invalid; 1 otherwise. */
+/** 0 when all passed; 130/143/129/141 when interrupted; 2 when a file is invalid; 3 when the engine failed; 1 otherwise. */
 export function exitCodeFor(results: readonly ScenarioTestResult[], interrupted?: Interruption): number {
   if (interrupted) return INTERRUPTED_EXIT[interrupted];
   if (results.some((result) => result.status === 'invalid')) return EXIT.invalid;
+  if (results.some((result) => result.engineFailure)) return EXIT.environment;
   return results.every((result) => result.status === 'pass') ? EXIT.ok : EXIT.failed;
 }
 
@@ -84,10 +88,11 @@ async function testOne(loaded: LoadedScenario, context: RunContext): Promise<Sce
     const failed = outcome.verdicts.filter((verdict) => verdict.failures.length > 0);
     const problems = failed.map(verdictLine);
     // An error stops the run early: later steps and their expectations never happened.
-    if (outcome.error && !context.signal.aborted) problems.push(`stopped: ${outcome.error.message}`);
+    if (outcome.error && !context.signal.aborted) problems.push(`stopped: ${describeError(outcome.error)}`);
     return {
       file,
       name,
+      ...(outcome.error && exitCodeOf(outcome.error) === EXIT.environment ? { engineFailure: true } : {}),
       status: context.signal.aborted ? 'interrupted' : outcome.passed ? 'pass' : 'fail',
       seconds: outcome.seconds,
       checksPassed: outcome.verdicts.length - failed.length,
@@ -101,11 +106,12 @@ async function testOne(loaded: LoadedScenario, context: RunContext): Promise<Sce
     return {
       file,
       name,
+      ...(exitCodeOf(error) === EXIT.environment ? { engineFailure: true } : {}),
       status: aborted ? 'interrupted' : 'fail',
       seconds: (performance.now() - started) / 1000,
       checksPassed: 0,
       checksTotal: 0,
-      problems: aborted ? [] : [`could not run: ${error instanceof Error ? error.message : String(error)}`],
+      problems: aborted ? [] : [`could not run: ${describeError(error)}`],
     };
   }
 }
@@ -135,11 +141,11 @@ export async function testCommand(targets: string[], options: TestCommandOptions
     }
   }
 
-  const interruption = abortOnSignals((signal) => write(`${signal} received: tearing the current lab down and stopping\n`));
+  const interruption = interruptible((signal) => write(`${signal} received: tearing the current lab down and stopping\n`));
   const signal = interruption.signal;
   const started = performance.now();
   try {
-    const { runtime, image } = runnable.length > 0 ? await prepareEngine() : { runtime: undefined, image: '' };
+    const { runtime, image } = runnable.length > 0 ? await prepareEngine(signal) : { runtime: undefined, image: '' };
     for (const [position, { index, loaded }] of runnable.entries()) {
       if (signal.aborted) break;
       const label = `[${position + 1}/${runnable.length}] ${loaded.scenario.name}`;

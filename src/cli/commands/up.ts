@@ -5,12 +5,16 @@ import { resolve } from 'node:path';
 import { loadScenario } from '../../scenario/load.js';
 import { stepKind, type StepValue } from '../../scenario/schema.js';
 import { ConsoleReporter } from '../../lab/reporter.js';
-import { Lab, teardownRun } from '../../lab/lab.js';
+import { Lab } from '../../lab/lab.js';
+import { teardownRun } from '../../lab/teardown.js';
+import { processReaper } from '../../lab/reaper.js';
+import { LabSelectionError } from '../../lab/selection-error.js';
 import { newRunId, planLab } from '../../lab/plan.js';
 import { ProgramLibrary } from '../../lab/programs.js';
 import { StepRunner } from '../../lab/step-runner.js';
 import { imageForLab, labStatus, listLabs } from '../../lab/labs.js';
-import { abortOnSignals, INTERRUPTED_EXIT, prepareEngine } from '../context.js';
+import { prepareEngine } from '../context.js';
+import { INTERRUPTED_EXIT, interruptible } from '../interrupts.js';
 import { EXIT } from '../errors.js';
 import { consoleStyle } from '../style.js';
 import { formatLab } from '../lab-table.js';
@@ -30,16 +34,17 @@ export async function upCommand(file: string, options: UpOptions): Promise<numbe
   const name = loaded.scenario.name;
   const style = consoleStyle();
   const reporter = new ConsoleReporter(Object.keys(loaded.scenario.hosts), style);
-  const interruption = abortOnSignals((signal) => reporter.info(`${signal} received: removing what was made`));
+  const interruption = interruptible((signal) => reporter.info(`${signal} received: removing what was made`));
   const { signal } = interruption;
   let lab: Lab | undefined;
   try {
-    const { runtime, image } = await prepareEngine();
+    const { runtime, image } = await prepareEngine(signal);
+    const reaper = processReaper(image);
 
-    const already = (await listLabs(runtime)).filter((other) => other.scenario === name);
+    const already = (await listLabs(runtime, signal)).filter((other) => other.scenario === name);
     if (already.length > 0 && !options.replace) {
       const runs = already.map((other) => other.runId).join(', ');
-      throw new Error(
+      throw new LabSelectionError(
         `lab '${name}' is already up (run ${runs}). Use it (socklab status ${name}), ` +
           `replace it (socklab up --replace ${file}) or remove it (socklab down ${name}).`,
       );
@@ -50,8 +55,8 @@ export async function upCommand(file: string, options: UpOptions): Promise<numbe
     }
 
     const runId = newRunId();
-    const plan = planLab(loaded.scenario, { runId, image, scenarioFile: resolve(loaded.file) });
-    lab = await Lab.up(runtime, loaded, plan, image, { log: (message) => reporter.info(message), signal });
+    const plan = planLab(loaded.scenario, { runId, image, scenarioFile: resolve(loaded.file), scenarioDir: loaded.dir, keep: true });
+    lab = await Lab.up(runtime, loaded, plan, image, { log: (message) => reporter.info(message), signal, reaper });
 
     const steps = loaded.scenario.steps ?? [];
     const runner = new StepRunner({
@@ -67,11 +72,13 @@ export async function upCommand(file: string, options: UpOptions): Promise<numbe
       await runner.installPrograms(steps);
       await runner.runAll(setupSteps(steps), 'setup ');
     } finally {
-      runner.detach();
+      await runner.detach();
     }
 
-    const [status] = await labStatus(runtime, (await listLabs(runtime)).filter((other) => other.runId === runId));
+    const [status] = await labStatus(runtime, (await listLabs(runtime, signal)).filter((other) => other.runId === runId), signal);
     if (!status) throw new Error(`lab '${name}' (run ${runId}) vanished right after it came up: was 'socklab cleanup' run meanwhile?`);
+    // Up on purpose from here on: never the reaper's.
+    reaper.release(runId);
     process.stdout.write(`\n${formatLab(status, style)}`);
     const someHost = status.hosts[0]?.name ?? 'HOST';
     const hints: [string, string][] = [
@@ -88,6 +95,7 @@ export async function upCommand(file: string, options: UpOptions): Promise<numbe
   } catch (error) {
     if (lab) {
       const removed = await lab.teardown();
+      processReaper(lab.image).release(lab.runId);
       reporter.info(`lab removed: ${removed.containers} container(s), ${removed.networks} network(s), ${removed.rules} host rule(s)`);
     }
     const received = interruption.received();
