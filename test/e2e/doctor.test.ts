@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { LAB_IMAGE_REPO, labImageRef, recipeHash } from '../../src/image/lab-image.js';
-import { teardownRun } from '../../src/lab/lab.js';
+import { teardownRun } from '../../src/lab/teardown.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import { LAB_IMAGE_DIR } from '../../src/util/paths.js';
 import { findLeftovers, runCli } from './helpers.js';
@@ -61,8 +61,9 @@ describe('socklab doctor', () => {
     try {
       const { code, stdout } = await runCli(['doctor']);
       expect(code).toBe(0); // left-behind objects waste, they do not stop labs from running
-      expect(line(stdout, 'leftovers')).toMatch(new RegExp(`^! leftovers .*network sl-i6-doctor-lan-${runId} \\(no container\\)`));
-      expect(stdout).toMatch(/fix: socklab cleanup/);
+      // Made by no live socklab process: a dead run, named with the subnet it blocks.
+      expect(line(stdout, 'leftovers')).toMatch(new RegExp(`^! leftovers .*dead run i6-doctor \\(run ${runId}, its socklab process is gone\\) holding 10\\.93\\.9\\.0/24`));
+      expect(stdout).toMatch(/fix: socklab cleanup \(removes only these; runs in progress and labs up on purpose stay\)/);
       const down = await runCli(['down', runId]);
       expect(down.code, down.stderr).toBe(0);
       expect(down.stdout).toMatch(/removed lab i6-doctor \(run i6doc1\): 0 container\(s\), 1 network\(s\)/);

@@ -18,7 +18,7 @@ describe('socklab down --all', () => {
     expect(before.some((item) => item.startsWith('rule '))).toBe(true); // i6-nat's router needs host rules
 
     const named = await runCli(['down', '--all', 'i6-chat']);
-    expect(named.code).toBe(1);
+    expect(named.code).toBe(2);
     expect(named.stderr).toMatch(/--all removes every lab; drop 'i6-chat'/);
 
     const all = await runCli(['down', '--all']);

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { listLabs } from '../../src/lab/labs.js';
-import { teardownRun } from '../../src/lab/lab.js';
+import { teardownRun } from '../../src/lab/teardown.js';
 import { labImageRef } from '../../src/image/lab-image.js';
 import { CLI, ROOT, findLeftovers, runCli } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { listLabs } from '../../src/lab/labs.js';
-import { teardownRun } from '../../src/lab/lab.js';
+import { teardownRun } from '../../src/lab/teardown.js';
 import { labImageRef } from '../../src/image/lab-image.js';
 import { parseNetstat } from '../../src/observe/netstat.js';
 import { parseConntrack } from '../../src/observe/conntrack.js';
@@ -124,10 +124,10 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
 
     expect((await statusJson()).labs.filter((candidate) => candidate.scenario === 'i6-chat')).toEqual([]);
     const gone = await runCli(['status', 'i6-chat']);
-    expect(gone.code).toBe(1);
+    expect(gone.code).toBe(2);
     expect(gone.stderr).toMatch(/no lab 'i6-chat' is up/);
     const execGone = await runCli(['exec', 'i6-chat/server', '--', 'true']);
-    expect(execGone.code).toBe(1);
+    expect(execGone.code).toBe(2);
     expect(execGone.stderr).toMatch(/no lab 'i6-chat' is up/);
     expect(await findLeftovers(runtime, runId)).toEqual([]);
   });
@@ -144,11 +144,11 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
 
     // `server` is in both labs: the CLI says which names would do.
     const ambiguous = await runCli(['exec', 'server', '--', 'hostname']);
-    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toMatch(/host 'server' is in 2 labs; say which: .*i6-chat\/server/);
     expect(ambiguous.stderr).toMatch(/i6-nat\/server/);
     const unknown = await runCli(['exec', 'i6-nat/nosuch', '--', 'true']);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no host 'nosuch' in lab 'i6-nat'\. Hosts: .*router.*server/);
     const qualified = await runCli(['exec', 'i6-nat/server', '--', 'hostname']);
     expect([qualified.code, qualified.stdout]).toEqual([0, 'server\n']);
@@ -211,7 +211,7 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
 
     // The same scenario twice is refused, with the way out named; --replace swaps it.
     const again = await runCli(['up', NAT]);
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(again.stderr).toMatch(new RegExp(`lab 'i6-nat' is already up \\(run ${natRun}\\).*socklab up --replace`));
     const replaced = await runCli(['up', '--replace', NAT]);
     expect(replaced.code, replaced.stderr + replaced.stdout).toBe(0);
@@ -222,11 +222,11 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
 
     // down with no name refuses while several labs are up; by name each goes.
     const bare = await runCli(['down']);
-    expect(bare.code).toBe(1);
+    expect(bare.code).toBe(2);
     expect(bare.stderr).toMatch(/labs are up: .*i6-chat.*Name one .* or remove all \(socklab down --all\)/);
     expect((await runCli(['down', 'i6-chat'])).code).toBe(0);
     const downNat = await runCli(['down', newRun]);
-    expect(downNat.stdout).toMatch(/removed lab i6-nat .*3 container\(s\), 2 network\(s\), 2 host rule\(s\)/);
+    expect(downNat.stdout).toMatch(/removed lab i6-nat .*3 container\(s\), 2 network\(s\), 12 host rule\(s\)/);
     for (const run of [chatRun, newRun]) expect(await findLeftovers(runtime, run)).toEqual([]);
   });
 
@@ -248,7 +248,7 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
 
     const broken = await runCli(['up', 'test/e2e/scenarios/i6-broken.yaml']);
     expect(broken.code).toBe(1);
-    expect(broken.stderr).toMatch(/setup 1 on host 'server': the program exited \(code 3\) before output "listening".*cannot bind/);
+    expect(broken.stderr).toMatch(/setup 1 on host 'server': the program ended \(exited 3\) before output "listening".*cannot bind/);
     const brokenRun = /\(run ([0-9a-f]{6})\)/.exec(broken.stdout)?.[1];
     expect(await findLeftovers(runtime, brokenRun)).toEqual([]);
   });

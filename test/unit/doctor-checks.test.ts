@@ -4,9 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerInfo, NetworkInfo } from '../../src/runtime/runtime.js';
 import { LABEL } from '../../src/runtime/labels.js';
+import { runState, strayHelpers } from '../../src/lab/cleanup.js';
+import { labsFromEngine } from '../../src/lab/labs.js';
+import { currentOwner, ownerText } from '../../src/lab/ownership.js';
 import {
   capabilityVerdict,
-  findLeftovers,
+  describeLeftovers,
+  labsUpVerdict,
   imageVerdict,
   netemVerdict,
   oldImagesVerdict,
@@ -18,23 +22,25 @@ import { formatChecks, summary } from '../../src/cli/commands/doctor.js';
 const plain = { dim: (t: string) => t, bold: (t: string) => t, red: (t: string) => t, green: (t: string) => t, hostColor: (_: number, t: string) => t };
 
 // What the probe printed on this project's machines (netem missing) and on a typical one.
-const PROBE_HERE = 'route=ok\niptables=ok\nforward=ok\nnetem=fail Error: Specified qdisc kind is unknown.\nstatistic=ok\n';
-const PROBE_FULL = 'route=ok\niptables=ok\nforward=ok\nnetem=ok\nstatistic=ok\n';
+const PROBE_HERE = 'route=ok\niptables=ok\nip6tables=ok\nsetpriv=ok\nforward=ok\nnetem=fail Error: Specified qdisc kind is unknown.\nstatistic=ok\n';
+const PROBE_FULL = 'route=ok\niptables=ok\nip6tables=ok\nsetpriv=ok\nforward=ok\nnetem=ok\nstatistic=ok\n';
 
 describe('the probe', () => {
   it('reads each answer with its error', () => {
     expect(parseProbe(PROBE_HERE)).toEqual({
       route: { ok: true, error: '' },
       iptables: { ok: true, error: '' },
+      ip6tables: { ok: true, error: '' },
+      setpriv: { ok: true, error: '' },
       forward: { ok: true, error: '' },
       netem: { ok: false, error: 'Error: Specified qdisc kind is unknown.' },
       statistic: { ok: true, error: '' },
     });
   });
 
-  it('passes container rights only when routes, iptables and forwarding all work', () => {
+  it('passes container rights only when routes, iptables (v4 and v6), setpriv and forwarding all work', () => {
     expect(capabilityVerdict(parseProbe(PROBE_HERE)).verdict).toBe('ok');
-    const denied = capabilityVerdict(parseProbe('route=fail RTNETLINK answers: Operation not permitted\niptables=ok\n'));
+    const denied = capabilityVerdict(parseProbe('route=fail RTNETLINK answers: Operation not permitted\niptables=ok\nip6tables=ok\nsetpriv=ok\n'));
     expect(denied.verdict).toBe('fail');
     expect(denied.detail).toBe(
       'a container with NET_ADMIN could not set: route (RTNETLINK answers: Operation not permitted); forward (no answer). Routers and NAT lessons will fail.',
@@ -101,27 +107,45 @@ describe('subnets', () => {
 });
 
 describe('leftovers', () => {
-  const run = (id: string, extra: Record<string, string> = {}) => ({ [LABEL.run]: id, [LABEL.scenario]: 's', ...extra });
+  const alive = ownerText(currentOwner());
+  const gone = `${currentOwner().machine}/999999/1`;
+  const run = (id: string, owner: string, extra: Record<string, string> = {}) => ({ [LABEL.run]: id, [LABEL.scenario]: 's', [LABEL.owner]: owner, ...extra });
+  const host = (name: string, id: string, owner: string, state: string, extra: Record<string, string> = {}): ContainerInfo => ({
+    name,
+    id: name,
+    state,
+    image: 'i',
+    labels: run(id, owner, { [LABEL.host]: 'h', [LABEL.hosts]: '1', ...extra }),
+    ips: {},
+  });
+  const network = (id: string, owner: string, subnet: string): NetworkInfo => ({ name: `sl-s-lan-${id}`, id, subnets: [subnet], labels: run(id, owner, { [LABEL.network]: 'lan' }) });
   const containers: ContainerInfo[] = [
-    { name: 'sl-s-server-aaa', id: '1', state: 'running', image: 'i', labels: run('aaa', { [LABEL.host]: 'server' }), ips: {} },
-    { name: 'sl-s-client-bbb', id: '2', state: 'exited', image: 'i', labels: run('bbb', { [LABEL.host]: 'client' }), ips: {} },
-    { name: 'eager_helper', id: '3', state: 'running', image: 'i', labels: { [LABEL.run]: 'ccc', [LABEL.helper]: 'host-rules' }, ips: {} },
-    { name: 'not-ours', id: '4', state: 'exited', image: 'i', labels: {}, ips: {} },
+    host('sl-s-h-aaa111', 'aaa111', alive, 'running'), // a run in progress: this process
+    host('sl-s-h-bbb222', 'bbb222', gone, 'running'), // its process died: dead
+    host('sl-s-h-ccc333', 'ccc333', gone, 'running', { [LABEL.keep]: 'true' }), // kept up on purpose
+    host('sl-s-h-ddd444', 'ddd444', gone, 'exited', { [LABEL.keep]: 'true' }), // kept, but stopped: dead
+    { name: 'eager_helper', id: 'x', state: 'running', image: 'i', labels: { [LABEL.run]: 'inspect', [LABEL.helper]: 'host-rules', [LABEL.owner]: gone }, ips: {} },
   ];
-  const networks: NetworkInfo[] = [
-    { name: 'sl-s-lan-aaa', id: 'a', subnets: [], labels: run('aaa', { [LABEL.bridge]: 'sl-aaa-lan' }) },
-    { name: 'sl-s-lan-ddd', id: 'd', subnets: [], labels: run('ddd', { [LABEL.bridge]: 'sl-ddd-lan' }) },
-    { name: 'bridge', id: 'b', subnets: ['172.17.0.0/16'], labels: {} },
-  ];
-  const rules = ['-A DOCKER-USER -i sl-aaa-lan -o sl-aaa-lan -j ACCEPT', '-A DOCKER-USER -i sl-eee-wan -o sl-eee-wan -j ACCEPT'];
+  const networks = [network('aaa111', alive, '10.1.0.0/24'), network('bbb222', gone, '10.2.0.0/24'), network('eee555', gone, '10.5.0.0/24')];
+  const rules = ['-A DOCKER-USER -i sl-aaa111-0lan -o sl-aaa111-0lan -j ACCEPT', '-A INPUT -i sl-fff666-0wan -j DROP'];
 
-  it('names stopped containers, networks with no container and rules whose bridge is gone; not labs that are up', () => {
-    expect(findLeftovers(containers, networks, rules)).toEqual([
-      'container sl-s-client-bbb (exited)',
-      'network sl-s-lan-ddd (no container)',
-      "host rule '-A DOCKER-USER -i sl-eee-wan -o sl-eee-wan -j ACCEPT' (its bridge is gone)",
+  it('names dead runs with the subnets they hold, stray helpers and rules; not runs in progress or labs up on purpose', () => {
+    const snapshot = { labs: labsFromEngine(containers, networks), helpers: strayHelpers(containers), rules };
+    expect(snapshot.labs.map((lab) => [lab.runId, runState(lab)])).toEqual([
+      ['aaa111', 'running'],
+      ['bbb222', 'dead'],
+      ['ccc333', 'up'],
+      ['ddd444', 'dead'],
+      ['eee555', 'dead'],
     ]);
-    expect(findLeftovers(containers.slice(0, 1), networks.slice(0, 1), rules.slice(0, 1))).toEqual([]);
+    expect(describeLeftovers(snapshot)).toEqual([
+      'dead run s (run bbb222, its socklab process is gone) holding 10.2.0.0/24',
+      'dead run s (run ddd444, kept, but incomplete or stopped)',
+      'dead run s (run eee555, its socklab process is gone) holding 10.5.0.0/24',
+      'helper container eager_helper (its socklab process is gone)',
+      'host rules of run fff666 (its bridges are gone)',
+    ]);
+    expect(labsUpVerdict(snapshot.labs).detail).toBe('s (run aaa111, in progress, 1 host(s)), s (run ccc333, up, 1 host(s)); socklab status shows them');
   });
 });
 

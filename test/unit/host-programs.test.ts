@@ -1,35 +1,49 @@
-// Programs in a host (issue 6): the listing that `status` reads, the `tail -v` output that
-// `logs` turns into prefixed lines, and the hosts table of `up` and `status`.
+// Programs in a host: the listing that `status` reads, how a program's end is told (code,
+// signal, memory limit), the `tail -v` output that `logs` turns into prefixed lines, and the
+// hosts table of `up` and `status`.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { LIST_PROGRAMS_SCRIPT, TailParser, logsCommand, parsePrograms, programState, type LogLine } from '../../src/lab/host-programs.js';
-import { RUN_DIR_IN_HOST } from '../../src/lab/host-process.js';
+import { LIST_PROGRAMS_SCRIPT, RUN_DIR_IN_HOST, describeEnd, parseEnd, parsePrograms, programState } from '../../src/in-host/contract.js';
+import { TailParser, logsCommand, type LogLine } from '../../src/in-host/logs.js';
 import { formatLabs } from '../../src/cli/lab-table.js';
 import type { LabStatus } from '../../src/lab/labs.js';
 
 describe('parsePrograms', () => {
-  it('reads id, pid, state, exit code and the command (which may hold tabs)', () => {
+  it('reads id, pid, state, how it ended and the command (which may hold tabs)', () => {
     const text = [
       'srv\t23\trunning\t\tnode /lab/programs/chat-server.js --port 12345',
-      'cli\t31\texited\t0\tnode /lab/programs/chat-client.js',
+      'cli\t31\texited\t0 0 0\tnode /lab/programs/chat-client.js',
       'bad\t\texited\t\tsh -c exit\t3',
       '',
     ].join('\n');
     expect(parsePrograms(text)).toEqual([
       { id: 'bad', running: false, command: 'sh -c exit\t3' },
-      { id: 'cli', pid: 31, running: false, exitCode: 0, command: 'node /lab/programs/chat-client.js' },
+      { id: 'cli', pid: 31, running: false, end: { code: 0 }, command: 'node /lab/programs/chat-client.js' },
       { id: 'srv', pid: 23, running: true, command: 'node /lab/programs/chat-server.js --port 12345' },
     ]);
     expect(parsePrograms('')).toEqual([]);
   });
 
   it('says how each stands in a few words', () => {
-    const [bad, cli, srv] = parsePrograms('srv\t23\trunning\t\tx\ncli\t31\texited\t1\tx\nbad\t\texited\t\tx\n');
+    const [bad, cli, srv] = parsePrograms('srv\t23\trunning\t\tx\ncli\t31\texited\t1 0 0\tx\nbad\t\texited\t\tx\n');
     expect([srv, cli, bad].map((program) => programState(program!))).toEqual(['running, pid 23', 'exited 1', 'gone']);
+  });
+
+  it('tells a signal from an exit, and the memory limit from other killers', () => {
+    expect(parseEnd('0 0 0')).toEqual({ code: 0 });
+    expect(parseEnd('143 0 0')).toEqual({ code: 143, signal: 'SIGTERM' });
+    // SIGKILL while the host's out-of-memory kill count went up: the memory limit did it.
+    expect(parseEnd('137 2 3')).toEqual({ code: 137, signal: 'SIGKILL', outOfMemory: true });
+    expect(parseEnd('137 3 3')).toEqual({ code: 137, signal: 'SIGKILL' });
+    expect(parseEnd('7')).toEqual({ code: 7 });
+    expect(parseEnd('')).toBeUndefined();
+    expect(describeEnd({ code: 137, signal: 'SIGKILL', outOfMemory: true }, 512 * 1024 * 1024)).toBe('killed: out of memory, limit 512 MB');
+    expect(describeEnd({ code: 143, signal: 'SIGTERM' })).toBe('killed by SIGTERM');
+    expect(describeEnd({ code: 2 })).toBe('exited 2');
   });
 
   it('matches what the listing script prints for real program files', async () => {
@@ -42,7 +56,7 @@ describe('parsePrograms', () => {
       await writeFile(join(dir, 'alive.pid'), `${process.pid}\n`);
       await writeFile(join(dir, 'done.cmd'), 'node done.js\n');
       await writeFile(join(dir, 'done.pid'), '999999\n');
-      await writeFile(join(dir, 'done.exit'), '2\n');
+      await writeFile(join(dir, 'done.exit'), '2 0 0\n');
       await writeFile(join(dir, 'lost.cmd'), 'node lost.js\n');
       await writeFile(join(dir, 'lost.pid'), '999998\n');
       await writeFile(join(dir, 'tool.pid'), '5\n'); // a pid file with no .cmd is not a program
@@ -50,7 +64,7 @@ describe('parsePrograms', () => {
       const { stdout } = await promisify(execFile)('sh', ['-c', script]);
       expect(parsePrograms(stdout)).toEqual([
         { id: 'alive', pid: process.pid, running: true, command: 'node alive.js --port 1' },
-        { id: 'done', pid: 999999, running: false, exitCode: 2, command: 'node done.js' },
+        { id: 'done', pid: 999999, running: false, end: { code: 2 }, command: 'node done.js' },
         { id: 'lost', pid: 999998, running: false, command: 'node lost.js' },
       ]);
     } finally {
@@ -99,6 +113,8 @@ describe('the hosts table', () => {
   const lab: LabStatus = {
     runId: 'abc123',
     scenario: 'nat',
+    owner: 'dead',
+    kept: true,
     scenarioFile: 'scenarios/nat.yaml',
     networks: [
       { name: 'lan', engineName: 'sl-nat-lan-abc123', subnet: '10.0.1.0/24' },

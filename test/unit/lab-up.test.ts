@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../../src/runtime/fake-runtime.js';
 import { checkScenarioText, type LoadedScenario } from '../../src/scenario/load.js';
 import { ScenarioError } from '../../src/scenario/issues.js';
-import { Lab, teardownRun } from '../../src/lab/lab.js';
+import { Lab } from '../../src/lab/lab.js';
+import { teardownRun } from '../../src/lab/teardown.js';
 import { planLab } from '../../src/lab/plan.js';
+import { NO_REAPER, type Reaper } from '../../src/lab/reaper.js';
 import { LABEL } from '../../src/runtime/labels.js';
 
 const IMAGE = 'socklab-lab:test';
@@ -27,6 +29,7 @@ function load(text = SCENARIO): LoadedScenario {
 }
 
 const plan = (loaded: LoadedScenario) => planLab(loaded.scenario, { runId: 'abc123', image: IMAGE });
+const quiet = { log: () => undefined, reaper: NO_REAPER };
 const nothingLeft = (runtime: FakeRuntime) => {
   expect([...runtime.containers.keys()]).toEqual([]);
   expect([...runtime.networks.values()].filter((n) => LABEL.run in n.labels)).toEqual([]);
@@ -34,12 +37,24 @@ const nothingLeft = (runtime: FakeRuntime) => {
 };
 
 describe('Lab.up', () => {
-  it('creates networks, host rules for routed bridges, containers; starts and configures every host', async () => {
+  it('creates networks, host rules for every bridge, containers; starts and configures every host', async () => {
     const runtime = new FakeRuntime({ images: [IMAGE] });
     const loaded = load();
-    const lab = await Lab.up(runtime, loaded, plan(loaded), IMAGE, { log: () => undefined });
+    const lab = await Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet);
     expect(runtime.networks.size).toBe(2);
-    expect([...runtime.hostRules].sort()).toEqual(['sl-abc123-lan', 'sl-abc123-wan']);
+    const rules = [...runtime.hostRules];
+    for (const bridge of ['sl-abc123-0lan', 'sl-abc123-1wan']) {
+      // Routing on the bridge, nothing in or out of it, and the engine host out of reach (IPv4 and IPv6).
+      expect(rules).toEqual(
+        expect.arrayContaining([
+          `iptables DOCKER-USER -i ${bridge} -o ${bridge} -j ACCEPT`,
+          `iptables DOCKER-USER -i ${bridge} ! -o ${bridge} -j DROP`,
+          `iptables DOCKER-USER -o ${bridge} ! -i ${bridge} -j DROP`,
+          `iptables INPUT -i ${bridge} -j DROP`,
+          `ip6tables INPUT -i ${bridge} -j DROP`,
+        ]),
+      );
+    }
     expect([...runtime.containers.values()].every((c) => c.running)).toBe(true);
     const order = runtime.calls.map((call) => call.method);
     expect(order.indexOf('createNetwork')).toBeLessThan(order.indexOf('createContainer'));
@@ -49,14 +64,14 @@ describe('Lab.up', () => {
     expect(setup.some((line) => line.includes('-j MASQUERADE'))).toBe(true);
 
     const removed = await lab.teardown();
-    expect(removed).toEqual({ containers: 3, networks: 2, rules: 2 });
+    expect(removed).toEqual({ containers: 3, networks: 2, rules: rules.length });
     nothingLeft(runtime);
   });
 
   it('removes everything it made when a container fails to start', async () => {
     const runtime = new FakeRuntime({ images: [IMAGE], failOn: [{ method: 'startContainer', name: 'sl-unit-nat-server-abc123' }] });
     const loaded = load();
-    await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, { log: () => undefined })).rejects.toThrow(/fake startContainer failure/);
+    await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet)).rejects.toThrow(/fake startContainer failure/);
     nothingLeft(runtime);
   });
 
@@ -66,8 +81,8 @@ describe('Lab.up', () => {
       execAnswer: (container) => (container.includes('-router-') ? { exitCode: 2, stdout: '', stderr: 'iptables: Permission denied' } : undefined),
     });
     const loaded = load();
-    await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, { log: () => undefined })).rejects.toThrow(
-      /network setup \(routes, NAT\) failed on host 'router' \(exit 2\): iptables: Permission denied/,
+    await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet)).rejects.toThrow(
+      /network setup \(routes, NAT\) failed on host 'router' \(exit 2: iptables: Permission denied\)/,
     );
     nothingLeft(runtime);
   });
@@ -81,9 +96,33 @@ describe('Lab.up', () => {
       await original(spec);
       controller.abort(new Error('interrupted by SIGINT'));
     };
-    await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, { log: () => undefined, signal: controller.signal })).rejects.toThrow(/SIGINT/);
+    await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, { ...quiet, signal: controller.signal })).rejects.toThrow(/SIGINT/);
     expect(runtime.calls.some((call) => call.method === 'startContainer')).toBe(false);
     nothingLeft(runtime);
+  });
+
+  it('hands the run to the reaper before creating anything, and takes it back once all is removed', async () => {
+    const seen: string[] = [];
+    const runtime = new FakeRuntime({ images: [IMAGE], failOn: [{ method: 'startContainer', name: 'sl-unit-nat-server-abc123' }] });
+    const reaper: Reaper = {
+      watch: (run) => seen.push(`watch ${run} after ${runtime.calls.filter((c) => c.method.startsWith('create')).length} creations`),
+      release: (run) => seen.push(`release ${run}`),
+    };
+    const loaded = load();
+    await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, { ...quiet, reaper })).rejects.toThrow();
+    expect(seen).toEqual(['watch abc123 after 0 creations', 'release abc123']);
+    nothingLeft(runtime);
+  });
+
+  it('reports an image the engine does not have, at the line that names it, before creating anything', async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const loaded = load(SCENARIO.replace('server: { networks: { wan: 203.0.113.80 } }', 'server: { networks: { wan: 203.0.113.80 }, image: "nosuch:1" }'));
+    const error = await Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ScenarioError);
+    const [issue] = (error as ScenarioError).issues;
+    expect(issue).toMatchObject({ path: 'hosts.server.image', layer: 'engine' });
+    expect(issue!.message).toMatch(/the engine has no image 'nosuch:1', and socklab does not pull images/);
+    expect(runtime.calls.some((call) => call.method.startsWith('create'))).toBe(false);
   });
 
   it('reports a subnet held by an existing engine network before creating anything', async () => {
@@ -92,7 +131,7 @@ describe('Lab.up', () => {
       existingNetworks: [{ name: 'office-net', id: 'x', subnets: ['192.168.0.0/16'], labels: {} }],
     });
     const loaded = load();
-    const error = await Lab.up(runtime, loaded, plan(loaded), IMAGE, { log: () => undefined }).catch((e: unknown) => e);
+    const error = await Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ScenarioError);
     const [issue] = (error as ScenarioError).issues;
     expect(issue).toMatchObject({ line: 4, column: 18, path: 'networks.lan.subnet', layer: 'engine' });
@@ -105,13 +144,13 @@ describe('teardownRun', () => {
   it('removes only the given run, and everything socklab owns without a run id', async () => {
     const runtime = new FakeRuntime({ images: [IMAGE] });
     const loaded = load();
-    await Lab.up(runtime, loaded, planLab(loaded.scenario, { runId: 'aaaaaa', image: IMAGE }), IMAGE, { log: () => undefined });
+    await Lab.up(runtime, loaded, planLab(loaded.scenario, { runId: 'aaaaaa', image: IMAGE }), IMAGE, quiet);
     const other = load(SCENARIO.replace(/192\.168\.0/g, '192.168.1').replace(/203\.0\.113/g, '198.51.100'));
-    await Lab.up(runtime, other, planLab(other.scenario, { runId: 'bbbbbb', image: IMAGE }), IMAGE, { log: () => undefined });
+    await Lab.up(runtime, other, planLab(other.scenario, { runId: 'bbbbbb', image: IMAGE }), IMAGE, quiet);
     expect(runtime.containers.size).toBe(6);
     await teardownRun(runtime, IMAGE, 'aaaaaa');
     expect([...runtime.containers.keys()].every((name) => name.endsWith('-bbbbbb'))).toBe(true);
-    expect([...runtime.hostRules].every((bridge) => bridge.startsWith('sl-bbbbbb-'))).toBe(true);
+    expect([...runtime.hostRules].every((rule) => rule.includes(' sl-bbbbbb-'))).toBe(true);
     await teardownRun(runtime, IMAGE);
     nothingLeft(runtime);
   });

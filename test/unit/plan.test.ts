@@ -30,8 +30,16 @@ hosts:
 describe('bridgeNames', () => {
   it('keeps within the 15-character interface limit and stays unique', () => {
     const names = bridgeNames('abc123', ['lan', 'internet', 'internet2', 'dmz']);
-    expect([...names.values()]).toEqual(['sl-abc123-lan', 'sl-abc123-n1', 'sl-abc123-n2', 'sl-abc123-dmz']);
+    expect([...names.values()]).toEqual(['sl-abc123-0lan', 'sl-abc123-1inte', 'sl-abc123-2inte', 'sl-abc123-3dmz']);
     for (const name of names.values()) expect(name.length).toBeLessThanOrEqual(15);
+  });
+
+  it('cannot give two networks one bridge, whatever their names (a short name equal to another\'s shortened one)', () => {
+    // Once, a network named n1 and a long name shortened to n1 both became sl-RUN-n1.
+    const networks = ['averyveryverylongname', 'n1', 'n0', 'a', 'averyveryverylongname2', ...Array.from({ length: 20 }, (_, i) => `n${i}`)];
+    const names = [...bridgeNames('abc123', networks).values()];
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name.length).toBeLessThanOrEqual(15);
   });
 });
 
@@ -54,13 +62,39 @@ describe('planLab', () => {
     expect(plan.networks.map((n) => n.spec.gateway)).toEqual(['192.168.0.254', '203.0.113.254', '10.10.10.200']);
   });
 
-  it('turns forwarding on for routers only and allows routed traffic on every bridge', () => {
+  it('turns forwarding on for routers only, lets every host ping without raw sockets, and sets rules on every bridge', () => {
     const routerA = plan.hosts.find((h) => h.name === 'routerA')!;
     const client = plan.hosts.find((h) => h.name === 'client')!;
-    expect(routerA.spec.sysctls).toEqual({ 'net.ipv4.ip_forward': '1' });
-    expect(client.spec.sysctls).toEqual({});
-    expect(plan.routedBridges).toHaveLength(3);
+    const ping = { 'net.ipv4.ping_group_range': '0 2147483647' };
+    expect(routerA.spec.sysctls).toEqual({ ...ping, 'net.ipv4.ip_forward': '1' });
+    expect(client.spec.sysctls).toEqual(ping);
+    expect(plan.bridges).toHaveLength(3);
     expect(plan.hosts.find((h) => h.name === 'server')!.spec.env).toEqual({ GREETING: 'hi', PORT: '1' });
+  });
+
+  it('boxes every host: default limits, a read-only root and in-memory writable folders', () => {
+    for (const host of plan.hosts) {
+      expect(host.spec.limits).toEqual({ memoryBytes: 512 * 1024 * 1024, pids: 512, cpus: 1 });
+      expect(host.spec.readOnlyRoot).toBe(true);
+      expect(Object.keys(host.spec.scratch)).toEqual(expect.arrayContaining(['/lab', '/tmp', '/root', '/srv']));
+      for (const size of Object.values(host.spec.scratch)) expect(size).toBe(256 * 1024 * 1024);
+      expect(host.spec.labels).toMatchObject({ [LABEL.memory]: String(512 * 1024 * 1024), [LABEL.hosts]: '4' });
+      expect(host.spec.labels[LABEL.owner]).toMatch(new RegExp(`/${process.pid}/\\d*$`));
+    }
+  });
+
+  it('takes a host\'s own limits from the scenario', () => {
+    const small = load(
+      'name: small\nnetworks: { lan: { subnet: 10.0.0.0/24 } }\nhosts: { a: { networks: { lan: 10.0.0.1 }, limits: { memory: 64m, pids: 100, cpus: 0.5 } } }\n',
+    );
+    const [host] = planLab(small, { runId: 'ffffff', image: 'i' }).hosts;
+    expect(host!.spec.limits).toEqual({ memoryBytes: 64 * 1024 * 1024, pids: 100, cpus: 0.5 });
+    expect(host!.spec.scratch['/tmp']).toBe(32 * 1024 * 1024);
+  });
+
+  it('marks a lab to be kept up on purpose', () => {
+    expect(planLab(NAT, { runId: 'abc123', image: 'i', keep: true }).hosts[0]!.spec.labels[LABEL.keep]).toBe('true');
+    expect(plan.hosts[0]!.spec.labels[LABEL.keep]).toBeUndefined();
   });
 
   it('attaches each container to its networks with its fixed addresses, in order', () => {
@@ -71,10 +105,6 @@ describe('planLab', () => {
     ]);
   });
 
-  it('needs no host rules when nothing is routed', () => {
-    const flat = load('name: flat\nnetworks: { lan: { subnet: 10.0.0.0/24 } }\nhosts: { a: { networks: { lan: 10.0.0.1 } } }\n');
-    expect(planLab(flat, { runId: 'ffffff', image: 'i' }).routedBridges).toEqual([]);
-  });
 });
 
 describe('hostSetupScript', () => {
