@@ -36,4 +36,15 @@ if [ "${1:-}" = "--for-tests" ] && ! command -v tmux >/dev/null 2>&1; then
   fi
 fi
 
+if [ "${1:-}" = "--for-tests" ] && [ ! -x /usr/bin/time ]; then
+  if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
+    echo "[setup] installing time (the memory tests read socklab's peak memory with it)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq time >/dev/null
+  else
+    echo "[setup] /usr/bin/time is missing: install it (apt-get install time) to run the memory tests" >&2
+    exit 1
+  fi
+fi
+
 node bin/socklab.js image build

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
 import { LAB_IMAGE_DIR } from '../util/paths.js';
-import { LineSplitter } from '../util/bounded-output.js';
+import { LineSplitter, lineText } from '../util/bounded-output.js';
 
 export const LAB_IMAGE_REPO = 'socklab-lab';
 const RECIPE_FILES = ['packages.txt', 'Dockerfile', 'build-rootfs.sh'];
@@ -103,7 +103,8 @@ function runScript(script: string, args: string[], log: (line: string) => void, 
     signal?.addEventListener('abort', onAbort, { once: true });
     child.on('close', () => signal?.removeEventListener('abort', onAbort));
     let tail: string[] = [];
-    const splitter = new LineSplitter((line) => {
+    const splitter = new LineSplitter((bytes, start, end) => {
+      const line = lineText(bytes, start, end);
       if (!line.trim()) return;
       tail = [...tail.slice(-19), line];
       log(line);

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { CAPTURES_DIR_IN_HOST } from '../in-host/contract.js';
-import { LineSplitter } from '../util/bounded-output.js';
+import { LineSplitter, lineText } from '../util/bounded-output.js';
 import { poll } from '../util/abort.js';
 import { shortPath } from '../util/paths.js';
 import type { LabAccess } from './lab.js';
@@ -118,9 +118,9 @@ export class Capture {
       let packets = 0;
       // -ttttt: time since the first packet, easier to read than wall-clock stamps.
       await toFile(textPath, async (sink) => {
-        const splitter = new LineSplitter((line) => {
+        const splitter = new LineSplitter((bytes, start, end) => {
           packets += 1;
-          if (firstLines.length < KEPT_LINES) firstLines.push(line.trimStart());
+          if (firstLines.length < KEPT_LINES) firstLines.push(lineText(bytes, start, end).trimStart());
         });
         const result = await inHost.command(`tcpdump -n -ttttt -r ${file} 2>/dev/null`, { timeoutMs: 120_000, signal, sink: (chunk) => (splitter.push(chunk), sink(chunk)) });
         splitter.flush();

@@ -4,7 +4,6 @@
 // shows is read with a bounded command: a host too busy to answer (a fork storm, its
 // memory full) is a failed check that says so, not a hung run.
 import type { ExpectationValue } from '../scenario/schema.js';
-import type { ProgramEnd } from '../in-host/contract.js';
 import { parseNetstat, type SocketRecord } from '../observe/netstat.js';
 import { parseConntrack, type ConntrackFlow } from '../observe/conntrack.js';
 import { parsePs } from '../observe/ps.js';
@@ -12,17 +11,7 @@ import { endpointText, matchesPattern } from '../observe/endpoint.js';
 import { PARSEABLE } from '../observe/commands.js';
 import type { ObservationLog } from '../observe/observation-log.js';
 import type { LabAccess } from './lab.js';
-import { checkOutputFiles, type Stream } from './program-output.js';
-
-/** A program's output as the run keeps it: its files in the run folder, and how it ended. */
-export interface OutputSource {
-  files: Record<Stream, string>;
-  /** Undefined while it runs. */
-  end?: ProgramEnd;
-  memoryBytes?: number;
-  /** The files hold only the first part of its output. */
-  truncated?: boolean;
-}
+import { outputFailures, type OutputSource } from './program-output.js';
 
 export type HostReading = { ok: true; text: string } | { ok: false; why: string };
 
@@ -69,11 +58,11 @@ async function sockets(context: CheckContext, host: string): Promise<SocketRecor
 /** Checks one expectation now; `subject` says what was expected, `failures` why it does not hold. */
 export async function checkExpectation(expectation: ExpectationValue, context: CheckContext): Promise<{ subject: string; failures: string[] }> {
   if ('output' in expectation) {
-    const { of, ...rest } = expectation.output;
+    const { of } = expectation.output;
     const subject = `output of '${of}'`;
     const source = await context.outputs(of);
     if (!source) return { subject, failures: [`program '${of}' has no output yet`] };
-    return { subject, failures: await checkOutputFiles(source.files, source.end, rest, source) };
+    return { subject, failures: await outputFailures(source, expectation.output) };
   }
   if ('connection' in expectation) {
     const want = expectation.connection;

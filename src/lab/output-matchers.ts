@@ -2,9 +2,10 @@
 // printing a gigabyte is checked in the same constant memory as one printing a line. Used
 // for `expect: { stdout: ... }`, `output:` expectations and `wait_for`.
 //
-// `contains` and `not_contains` are exact: a needle split across two chunks is found. A
-// `regex` is tried on a window of the output that always holds the last 64 KB before the
-// newest text, so any match shorter than that is found; `lines` counts every non-empty line.
+// `contains` and `not_contains` are exact: a needle split across two chunks is found; they
+// and `lines` read bytes as they come, without copying or decoding them. A `regex` is tried
+// on a window of the output that always holds the last 64 KB before the newest text, so any
+// match shorter than that is found.
 import { StringDecoder } from 'node:string_decoder';
 import type { OutputExpectationValue, TextExpectationValue } from '../scenario/schema.js';
 import { describeEnd, type ProgramEnd } from '../in-host/contract.js';
@@ -16,24 +17,36 @@ const REGEX_BATCH_CHARS = 256 * 1024;
 
 const list = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-/** Finds any of several needles in a stream of text. */
+/**
+ * Finds any of several needles in a stream of bytes: each chunk is searched where it lies
+ * (no copy, no decoding), and the few bytes around each boundary are searched apart.
+ */
 class NeedleFinder {
   readonly found: boolean[];
-  private carry = '';
+  private readonly bytes: Buffer[];
+  private carry = Buffer.alloc(0);
   private readonly keep: number;
 
   constructor(readonly needles: string[]) {
     this.found = needles.map(() => false);
-    this.keep = Math.max(0, ...needles.map((needle) => needle.length - 1));
+    this.bytes = needles.map((needle) => Buffer.from(needle));
+    this.keep = Math.max(0, ...this.bytes.map((needle) => needle.length - 1));
   }
 
-  push(text: string): void {
-    if (this.needles.length === 0 || this.found.every(Boolean)) return;
-    const window = this.carry + text;
-    this.needles.forEach((needle, index) => {
-      if (!this.found[index] && window.includes(needle)) this.found[index] = true;
+  get done(): boolean {
+    return this.found.every(Boolean);
+  }
+
+  push(chunk: Buffer): void {
+    if (this.needles.length === 0 || this.done) return;
+    const seam = this.carry.length > 0 ? Buffer.concat([this.carry, chunk.subarray(0, this.keep)]) : undefined;
+    this.bytes.forEach((needle, index) => {
+      if (!this.found[index] && (chunk.includes(needle) || (seam?.includes(needle) ?? false))) this.found[index] = true;
     });
-    this.carry = this.keep > 0 ? window.slice(-this.keep) : '';
+    if (this.keep > 0) {
+      const tail = chunk.length >= this.keep ? chunk.subarray(chunk.length - this.keep) : Buffer.concat([this.carry, chunk]).subarray(-this.keep);
+      this.carry = Buffer.from(tail);
+    }
   }
 }
 
@@ -61,19 +74,23 @@ class RegexFinder {
   }
 }
 
-/** Counts non-empty lines (lines holding more than white space). */
+const WHITE_SPACE = new Set([0x20, 0x09, 0x0d, 0x0b, 0x0c]);
+
+/** Counts non-empty lines (lines holding more than white space), reading bytes. */
 class LineCounter {
   count = 0;
   private currentHasText = false;
 
-  push(text: string): void {
-    let start = 0;
-    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-      if (this.currentHasText || /\S/.test(text.slice(start, end))) this.count += 1;
-      this.currentHasText = false;
-      start = end + 1;
+  push(chunk: Buffer): void {
+    for (let i = 0; i < chunk.length; i += 1) {
+      const byte = chunk[i]!;
+      if (byte === 0x0a) {
+        if (this.currentHasText) this.count += 1;
+        this.currentHasText = false;
+      } else if (!this.currentHasText && !WHITE_SPACE.has(byte)) {
+        this.currentHasText = true;
+      }
     }
-    if (!this.currentHasText && /\S/.test(text.slice(start))) this.currentHasText = true;
   }
 
   total(): number {
@@ -111,18 +128,19 @@ export class TextMatcher {
   }
 
   push(chunk: Buffer | string): this {
-    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
-    this.tail.push(Buffer.from(text));
-    this.wanted.push(text);
-    this.unwanted.push(text);
-    this.regex?.push(text);
-    this.lines?.push(text);
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.tail.push(bytes);
+    this.wanted.push(bytes);
+    this.unwanted.push(bytes);
+    this.lines?.push(bytes);
+    // Only a regex needs the bytes as text.
+    if (this.regex && !this.regex.matched) this.regex.push(this.decoder.write(bytes));
     return this;
   }
 
   /** True once every `contains` needle was seen and the regex matched (what `wait_for` waits for). */
   get satisfied(): boolean {
-    return this.wanted.found.every(Boolean) && (this.regex?.tryNow() ?? true);
+    return this.wanted.done && (this.regex?.tryNow() ?? true);
   }
 
   /** The reasons the expectation fails on everything pushed so far; empty when it holds. */

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { OutputSinks } from '../in-host/in-host.js';
 import type { ProgramEnd } from '../in-host/contract.js';
 import type { OutputExpectationValue } from '../scenario/schema.js';
-import { LineSplitter } from '../util/bounded-output.js';
+import { LineSplitter, lineText } from '../util/bounded-output.js';
 import { shortPath } from '../util/paths.js';
 import { OutputMatcher } from './output-matchers.js';
 
@@ -50,8 +50,8 @@ export class ProgramOutput {
     this.writers = { stdout: createWriteStream(files.stdout), stderr: createWriteStream(files.stderr) };
     for (const writer of Object.values(this.writers)) writer.on('error', () => undefined);
     this.splitters = {
-      stdout: new LineSplitter((line) => this.toConsole('stdout', line)),
-      stderr: new LineSplitter((line) => this.toConsole('stderr', line)),
+      stdout: new LineSplitter((bytes, start, end) => this.toConsole('stdout', lineText(bytes, start, end))),
+      stderr: new LineSplitter((bytes, start, end) => this.toConsole('stderr', lineText(bytes, start, end))),
     };
     this.sinks = { stdout: (chunk) => this.take('stdout', chunk), stderr: (chunk) => this.take('stderr', chunk) };
   }
@@ -116,29 +116,42 @@ export class ProgramOutput {
   }
 }
 
+/** A program's output as the run keeps it. */
+export interface OutputSource {
+  files: Record<Stream, string>;
+  /** Undefined while it runs. */
+  end?: ProgramEnd;
+  memoryBytes?: number;
+  /** The files hold only the first part of its output. */
+  truncated?: boolean;
+  /** Matchers that saw the whole output as it passed, by the expectation they check. */
+  live?: Map<OutputExpectationValue, OutputMatcher>;
+}
+
 /**
- * Checks an output expectation against a program's output files, read as a stream; `end`
- * undefined means the program is still running (its exit code is then not known).
+ * Why an output expectation does not hold: from the matcher that watched the output pass
+ * (exact on any amount), or else from the files in the run folder, read as a stream.
  */
-export async function checkOutputFiles(
-  files: Record<Stream, string>,
-  end: ProgramEnd | undefined,
-  expectation: OutputExpectationValue | undefined,
-  options: { defaultExit?: number; memoryBytes?: number; truncated?: boolean } = {},
-): Promise<string[]> {
-  const { defaultExit } = options;
+export async function outputFailures(source: OutputSource, expectation: OutputExpectationValue, defaultExit?: number): Promise<string[]> {
+  const live = source.live?.get(expectation);
+  const failures = live ? live.failures(source.end, source.memoryBytes) : await readAndMatch(source, expectation, defaultExit);
+  const exit = expectation.exit ?? defaultExit;
+  if (source.end === undefined && expectation.exit !== undefined) failures.unshift(`it is still running, so it has no exit code yet (expected ${exit})`);
+  if (!live && failures.length > 0 && source.truncated) failures.push(`(checked on the first ${SAVED_MAX_BYTES / 1024 / 1024} MB of each output, which is what the run keeps)`);
+  return failures;
+}
+
+async function readAndMatch(source: OutputSource, expectation: OutputExpectationValue, defaultExit?: number): Promise<string[]> {
   const matcher = new OutputMatcher(expectation, defaultExit);
+  // Only the exit code asked for: nothing to read.
+  if (expectation.stdout === undefined && expectation.stderr === undefined) return matcher.failures(source.end, source.memoryBytes);
   for (const stream of ['stdout', 'stderr'] as const) {
-    const reader = createReadStream(files[stream]);
+    const reader = createReadStream(source.files[stream]);
     try {
       for await (const chunk of reader) matcher.push(stream, chunk as Buffer);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
-  const failures = matcher.failures(end, options.memoryBytes);
-  const exit = expectation?.exit ?? defaultExit;
-  if (end === undefined && expectation?.exit !== undefined) failures.unshift(`it is still running, so it has no exit code yet (expected ${exit})`);
-  if (failures.length > 0 && options.truncated) failures.push(`(checked on the first ${SAVED_MAX_BYTES / 1024 / 1024} MB of each output, which is what the run keeps)`);
-  return failures;
+  return matcher.failures(source.end, source.memoryBytes);
 }

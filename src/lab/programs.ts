@@ -5,7 +5,7 @@
 // Bundling reads files on this machine, and a program's `import` could name any of them:
 // the bundler may read only the scenario's folder and socklab's own programs (by real path,
 // after links), and no tsconfig.json from folders above; anything else fails the bundle.
-import { build, type BuildOptions, type Plugin } from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { basename, extname } from 'node:path';
@@ -145,6 +145,8 @@ export function programsByHost(steps: readonly StepValue[]): Map<string, Set<str
 async function bundle(entry: string, roots: string[]): Promise<Buffer> {
   let result;
   try {
+    // Loaded on first use: a lesson of commands and Python needs no bundler in memory.
+    const { build } = await import('esbuild');
     result = await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], write: false, plugins: [onlyInside(roots)] });
   } catch (error) {
     const messages = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];

@@ -12,7 +12,9 @@ import {
   durationMs,
   stepKind,
   type CaptureStepValue,
+  type ExpectationValue,
   type ObserveStepValue,
+  type OutputExpectationValue,
   type RunStepValue,
   type StartStepValue,
   type StepValue,
@@ -26,11 +28,11 @@ import { parseNetstat } from '../observe/netstat.js';
 import { parseConntrack } from '../observe/conntrack.js';
 import { describeEnd, withoutSocklabProcesses, type ProgramEnd } from '../in-host/contract.js';
 import { caughtUp, type StopResult } from '../in-host/in-host.js';
-import { checkExpectation, readHost, type OutputSource } from './expectations.js';
+import { checkExpectation, readHost } from './expectations.js';
 import { OutputMatcher, TextMatcher } from './output-matchers.js';
 import { Capture, decodedExcerpt } from './capture.js';
 import type { LabAccess } from './lab.js';
-import { checkOutputFiles, ProgramOutput } from './program-output.js';
+import { outputFailures, ProgramOutput, type OutputSource } from './program-output.js';
 import { programsByHost, type ProgramLibrary } from './programs.js';
 import type { ExpectationVerdict, Reporter } from './reporter.js';
 
@@ -71,6 +73,7 @@ interface BackgroundProgram {
   id: string;
   host: string;
   output: ProgramOutput;
+  live: Map<OutputExpectationValue, OutputMatcher>;
   following: AbortController;
   followed: Promise<void>;
   /** Set once it is known to have ended. */
@@ -84,6 +87,8 @@ export class StepRunner {
   private readonly background = new Map<string, BackgroundProgram>();
   /** Programs that have ended (run steps, and stopped or waited-for background ones). */
   private readonly finished = new Map<string, OutputSource>();
+  /** The output expectations on each program id, anywhere in the scenario: matched live. */
+  private readonly outputChecks = new Map<string, { expectation: OutputExpectationValue; defaultExit?: number }[]>();
   private autoId = 0;
 
   constructor(private readonly options: StepRunnerOptions) {}
@@ -108,9 +113,38 @@ export class StepRunner {
   }
 
   async runAll(steps: readonly StepValue[], prefix = 'step '): Promise<void> {
+    if (prefix === 'step ' || prefix === 'setup ') this.collectOutputChecks(steps);
     for (const [index, step] of steps.entries()) {
       this.signal?.throwIfAborted();
       await this.runStep(step, `${prefix}${index + 1}`);
+    }
+  }
+
+  /**
+   * Finds every output expectation and the program it is about, so that the program's output
+   * is matched as it passes, however large (the run folder keeps only the first part).
+   */
+  private collectOutputChecks(steps: readonly StepValue[]): void {
+    const add = (id: string, expectation: OutputExpectationValue | undefined, defaultExit?: number) => {
+      if (!expectation) return;
+      const list = this.outputChecks.get(id) ?? [];
+      list.push({ expectation, defaultExit });
+      this.outputChecks.set(id, list);
+    };
+    for (const step of steps) {
+      const kind = stepKind(step);
+      if (kind === 'stop') {
+        const stop = step as StopStepValue;
+        add(stop.stop, stop.expect);
+      } else if (kind === 'wait') {
+        const wait = step as WaitStepValue;
+        add(wait.wait, wait.expect, 0);
+      } else if (kind === 'expect') {
+        const { expect } = step as { expect: ExpectationValue | ExpectationValue[] };
+        for (const expectation of Array.isArray(expect) ? expect : [expect]) if ('output' in expectation) add(expectation.output.of, expectation.output);
+      } else if (kind === 'capture') {
+        this.collectOutputChecks((step as CaptureStepValue).steps);
+      }
     }
   }
 
@@ -215,12 +249,15 @@ export class StepRunner {
     return [what, ...args].join(' ');
   }
 
-  private openOutput(host: string, id: string): Promise<ProgramOutput> {
+  private async openOutput(host: string, id: string): Promise<{ output: ProgramOutput; live: Map<OutputExpectationValue, OutputMatcher> }> {
     const { reporter, outputDir } = this.options;
-    return ProgramOutput.open(outputDir, id, {
+    const output = await ProgramOutput.open(outputDir, id, {
       line: (stream, line) => reporter.hostOutput(host, stream, line),
       note: (text) => reporter.hostOutput(host, 'stderr', text),
     });
+    const live = new Map((this.outputChecks.get(id) ?? []).map(({ expectation, defaultExit }) => [expectation, new OutputMatcher(expectation, defaultExit)]));
+    if (live.size > 0) output.listen((stream, chunk) => live.forEach((matcher) => matcher.push(stream, chunk)));
+    return { output, live };
   }
 
   private memoryOf(host: string): number | undefined {
@@ -233,9 +270,9 @@ export class StepRunner {
     reporter.step(label, `start on ${host}: ${this.describe(step)}`);
     const id = step.id ?? this.nextId('start', host);
     const argv = await this.argv(step, label, host);
-    const output = await this.openOutput(host, id);
+    const { output, live } = await this.openOutput(host, id);
     const following = new AbortController();
-    const program: BackgroundProgram = { id, host, output, following, followed: Promise.resolve() };
+    const program: BackgroundProgram = { id, host, output, live, following, followed: Promise.resolve() };
     this.background.set(id, program);
     // Listening before the output can flow: the first line may be the one waited for.
     const readiness = step.wait_for === undefined ? undefined : new Readiness(program, step.wait_for);
@@ -287,7 +324,7 @@ export class StepRunner {
     const id = step.id ?? this.nextId('run', host);
     const timeoutMs = durationMs(step.timeout, DEFAULT_RUN_MS);
     const argv = await this.argv(step, label, host);
-    const output = await this.openOutput(host, id);
+    const { output, live } = await this.openOutput(host, id);
     // A run is expected to succeed unless it says otherwise; matched as the output passes.
     const matcher = new OutputMatcher(step.expect, 0);
     const stopMatching = output.listen((stream, chunk) => matcher.push(stream, chunk));
@@ -298,7 +335,7 @@ export class StepRunner {
       stopMatching();
       await output.close();
     }
-    this.finished.set(id, { files: output.files, end: result.end, memoryBytes: this.memoryOf(host) });
+    this.finished.set(id, { files: output.files, end: result.end, memoryBytes: this.memoryOf(host), truncated: output.truncated, live });
     if (result.timedOut) {
       const subject = `run finishes within ${formatSeconds(timeoutMs)}`;
       this.record({ step: label, host, subject, failures: [`still running after ${formatSeconds(timeoutMs)}; ${describeStop(result.stop)}`] });
@@ -325,7 +362,7 @@ export class StepRunner {
     }
     await program.output.close();
     this.background.delete(program.id);
-    this.finished.set(program.id, { files: program.output.files, end: program.end, memoryBytes: this.memoryOf(program.host), truncated: program.output.truncated });
+    this.finished.set(program.id, this.sourceOf(program));
   }
 
   private async stop(step: StopStepValue, label: string): Promise<void> {
@@ -337,7 +374,7 @@ export class StepRunner {
     this.options.reporter.info(`'${step.stop}' ${describeStop(stopped, this.memoryOf(program.host))}`);
     await this.finishFollowing(program);
     if (step.expect) {
-      const failures = await checkOutputFiles(program.output.files, program.end, step.expect, this.finished.get(program.id));
+      const failures = await outputFailures(this.sourceOf(program), step.expect);
       this.record({ step: label, host: program.host, subject: `output of '${step.stop}'`, failures });
     }
   }
@@ -356,8 +393,12 @@ export class StepRunner {
     }
     program.end = end;
     await this.finishFollowing(program);
-    const failures = await checkOutputFiles(program.output.files, end, step.expect, { ...this.finished.get(program.id), defaultExit: 0 });
+    const failures = await outputFailures(this.sourceOf(program), step.expect ?? {}, 0);
     this.record({ step: label, host: program.host, subject, failures });
+  }
+
+  private sourceOf(program: BackgroundProgram): OutputSource {
+    return { files: program.output.files, end: program.end, memoryBytes: this.memoryOf(program.host), truncated: program.output.truncated, live: program.live };
   }
 
   private async outputOf(id: string): Promise<OutputSource | undefined> {
@@ -366,7 +407,7 @@ export class StepRunner {
     const running = this.background.get(id);
     if (!running) return undefined;
     const status = await this.options.lab.inHost(running.host).status(id, this.signal);
-    return { files: running.output.files, end: status?.end, memoryBytes: this.memoryOf(running.host), truncated: running.output.truncated };
+    return { ...this.sourceOf(running), end: status?.end };
   }
 
   private async observe(step: ObserveStepValue, label: string): Promise<void> {

@@ -1,7 +1,6 @@
 // Output of programs socklab does not control can be any size: a student's loop can print
 // a gigabyte. These keep what socklab needs of it (the first or the last few kilobytes,
 // whole lines up to a length) in memory bounded by a constant, whatever arrives.
-import { StringDecoder } from 'node:string_decoder';
 
 /** Keeps the last `limit` bytes written; counts all of them. */
 export class TailBuffer {
@@ -68,44 +67,82 @@ export function tailExcerpt(text: string, max = 300): string {
 }
 
 /** A line longer than this is delivered in pieces, so one endless line cannot fill memory. */
-export const MAX_LINE_CHARS = 16 * 1024;
+export const MAX_LINE_BYTES = 16 * 1024;
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
 
 /**
- * Splits a byte stream into lines (without the newline, and without a trailing CR). A
- * partial last line waits for the rest, up to MAX_LINE_CHARS; beyond that it is delivered
- * as it is. Multi-byte characters split across chunks are decoded whole.
+ * Splits a byte stream into lines (without the newline, and without a trailing CR). A line is
+ * reported as a range of the bytes it came in (`onLine(bytes, start, end)`), so a flood of
+ * millions of lines allocates nothing per line; `lineText` decodes one. A partial last line
+ * waits for the rest (copied, up to MAX_LINE_BYTES); beyond that it is delivered as it is.
  */
 export class LineSplitter {
-  private partial = '';
-  private readonly decoder = new StringDecoder('utf8');
+  private partial: Buffer | undefined;
 
   constructor(
-    private readonly onLine: (line: string) => void,
-    private readonly maxLine = MAX_LINE_CHARS,
+    private readonly onLine: (bytes: Buffer, start: number, end: number) => void,
+    private readonly maxLine = MAX_LINE_BYTES,
   ) {}
 
   push(chunk: Buffer | string): void {
-    const text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+    let bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (this.partial) {
+      bytes = Buffer.concat([this.partial, bytes]);
+      this.partial = undefined;
+    }
     let start = 0;
-    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-      this.emit(text.slice(start, end));
+    for (let end = bytes.indexOf(NEWLINE, start); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
+      this.emit(bytes, start, end);
       start = end + 1;
     }
-    let rest = text.slice(start);
-    while (rest.length > this.maxLine) {
-      this.emit(rest.slice(0, this.maxLine));
-      rest = rest.slice(this.maxLine);
+    while (bytes.length - start > this.maxLine) {
+      this.emit(bytes, start, start + this.maxLine);
+      start += this.maxLine;
     }
-    this.partial = rest;
+    // A copy: keeping a view would keep the whole chunk alive.
+    if (start < bytes.length) this.partial = Buffer.from(bytes.subarray(start));
   }
 
   flush(): void {
-    const rest = this.partial + this.decoder.end();
-    this.partial = '';
-    if (rest) this.emit(rest);
+    const rest = this.partial;
+    this.partial = undefined;
+    if (rest?.length) this.emit(rest, 0, rest.length);
   }
 
-  private emit(line: string): void {
-    this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+  private emit(bytes: Buffer, start: number, end: number): void {
+    this.onLine(bytes, start, end > start && bytes[end - 1] === CR ? end - 1 : end);
+  }
+}
+
+/** A line reported by LineSplitter, as text. */
+export const lineText = (bytes: Buffer, start: number, end: number) => bytes.toString('utf8', start, end);
+
+/**
+ * Gathers bytes into one buffer (copying, so nothing keeps the sources alive), grown as
+ * needed; `take` hands over what was gathered and starts afresh.
+ */
+export class ByteBatch {
+  private buffer = Buffer.allocUnsafe(64 * 1024);
+  private length = 0;
+
+  add(source: Buffer, start = 0, end = source.length): void {
+    const needed = this.length + (end - start);
+    if (needed > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    source.copy(this.buffer, this.length, start, end);
+    this.length = needed;
+  }
+
+  take(): Buffer | undefined {
+    if (this.length === 0) return undefined;
+    const out = this.buffer.subarray(0, this.length);
+    this.buffer = Buffer.allocUnsafe(this.buffer.length);
+    this.length = 0;
+    return out;
   }
 }

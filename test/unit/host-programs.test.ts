@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { LIST_PROGRAMS_SCRIPT, RUN_DIR_IN_HOST, describeEnd, parseEnd, parsePrograms, programState } from '../../src/in-host/contract.js';
-import { TailParser, logsCommand, type LogLine } from '../../src/in-host/logs.js';
+import { TailParser, logsCommand, type LogStream } from '../../src/in-host/logs.js';
 import { formatLabs } from '../../src/cli/lab-table.js';
 import type { LabStatus } from '../../src/lab/labs.js';
 
@@ -80,8 +80,8 @@ describe('logs', () => {
   });
 
   it("turns tail's headed output into program lines, across chunk boundaries, keeping the programs' own blank lines", () => {
-    const lines: LogLine[] = [];
-    const parser = new TailParser((line) => lines.push(line));
+    const lines: { id: string; stream: LogStream; line: string }[] = [];
+    const parser = new TailParser((id, stream, bytes, start, end) => lines.push({ id, stream, line: bytes.toString('utf8', start, end) }));
     const output = [
       '==> /lab/run/srv.out <==',
       'listening on 0.0.0.0:12345 (tcp)',

@@ -173,6 +173,20 @@ describe('expectations', () => {
     ]);
   });
 
+  it('on a background program see all of its output, beyond what the run folder keeps', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 'y');
+    const flood = [...Array.from({ length: 260 }, () => chunk), 'LAST LINE\n'];
+    const { lab } = fakeLab({ server: { program: () => ({ stdout: flood, end: { code: 0 } }) } });
+    const { runner: steps } = runner(lab);
+    await steps.runAll([
+      { start: 'server', id: 'srv', command: 'flood' },
+      { wait: 'srv', expect: { stdout: 'LAST LINE' } },
+      { expect: { output: { of: 'srv', stdout: { contains: 'LAST LINE', not_contains: 'ERROR' } } } },
+    ]);
+    await steps.detach();
+    expect(steps.verdicts.map((verdict) => verdict.failures)).toEqual([[], []]);
+  });
+
   it('read a program\'s output from the run folder, whatever its size', async () => {
     const chunk = Buffer.from('0123456789abcdef'.repeat(4096));
     const { lab } = fakeLab({ server: { program: () => ({ stdout: [...Array.from({ length: 200 }, () => chunk), 'DONE\n'], end: { code: 0 } }) } });

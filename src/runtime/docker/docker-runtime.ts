@@ -13,6 +13,7 @@ import { Readable, type Duplex } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
 import { deadline, sleep, type Deadline } from '../../util/abort.js';
 import { HeadBuffer } from '../../util/bounded-output.js';
+import { FrameSplitter, splitFrames } from './frames.js';
 import {
   ConflictError,
   EngineError,
@@ -346,10 +347,12 @@ export class DockerRuntime implements Runtime {
     const stdoutKept = options.stdout ? undefined : new HeadBuffer(keep);
     const stderrKept = options.stderr ? undefined : new HeadBuffer(keep);
     const queue = new SinkQueue(stream);
-    const target = (sink: OutputSink | undefined, kept: HeadBuffer | undefined) => ({
-      write: (chunk: Buffer) => (sink ? queue.push(sink, chunk) : kept!.push(chunk)),
+    const frames = new FrameSplitter((kind, payload) => {
+      const sink = kind === 'stdout' ? options.stdout : options.stderr;
+      if (sink) queue.push(sink, payload);
+      else (kind === 'stdout' ? stdoutKept : stderrKept)!.push(payload);
     });
-    this.docker.modem.demuxStream(stream, target(options.stdout, stdoutKept) as NodeJS.WritableStream, target(options.stderr, stderrKept) as NodeJS.WritableStream);
+    stream.on('data', (chunk: Buffer) => frames.push(chunk));
     if (options.stdin) {
       options.stdin.on('error', () => stream.destroy());
       options.stdin.pipe(stream);
@@ -551,18 +554,11 @@ class SinkQueue {
   }
 }
 
-/** Splits Docker's multiplexed log format (8-byte frame headers) held in one buffer, keeping at most 4 MiB of each. */
+/** A finished container's multiplexed logs, keeping at most 4 MiB of each output. */
 function demuxBuffer(buffer: Buffer): { stdout: string; stderr: string } {
-  const stdout = new HeadBuffer(DEFAULT_MAX_BYTES);
-  const stderr = new HeadBuffer(DEFAULT_MAX_BYTES);
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const kind = buffer[offset];
-    const length = buffer.readUInt32BE(offset + 4);
-    (kind === 2 ? stderr : stdout).push(buffer.subarray(offset + 8, offset + 8 + length));
-    offset += 8 + length;
-  }
-  return { stdout: stdout.text(), stderr: stderr.text() };
+  const kept = { stdout: new HeadBuffer(DEFAULT_MAX_BYTES), stderr: new HeadBuffer(DEFAULT_MAX_BYTES) };
+  splitFrames(buffer, (stream, payload) => kept[stream].push(payload));
+  return { stdout: kept.stdout.text(), stderr: kept.stderr.text() };
 }
 
 /** dockerode's version() and info() take options (abortSignal) though their types say not. */
