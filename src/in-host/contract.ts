@@ -98,9 +98,23 @@ export const programStatusScript = (id: string) =>
     `printf '%s\\t%s\\t%s\\t%s\\t%s\\n' '${id}' "$pid" "$state" "$end" "$(head -c 4096 '${id}.cmd' 2>/dev/null | head -n 1)"`,
   ].join('\n');
 
-/** Signals a program's whole process group (procps' kill: dash's builtin cannot name groups). */
-export const signalGroupScript = (id: string, signal: string) =>
-  `pid=$(cat '${RUN_DIR_IN_HOST}/${id}.pid' 2>/dev/null) && [ -n "$pid" ] && /usr/bin/kill -${signal} -- "-$pid" 2>/dev/null; true`;
+/**
+ * Signals a program's whole process group (procps' kill: dash's builtin cannot name groups).
+ * `root` is where the host's files are seen from: '' inside the host, `/proc/1/root` from a
+ * helper that shares its process namespace.
+ */
+export const signalGroupScript = (id: string, signal: string, root = '') =>
+  [
+    // From outside, the host's files must be in sight (else "no pid file" would be a lie).
+    ...(root ? [`[ -d '${root}${RUN_DIR_IN_HOST}' ] || exit 5`] : []),
+    // `read` is built in: it needs no new process, which a host at its pids limit cannot make.
+    `file='${root}${RUN_DIR_IN_HOST}/${id}.pid'`,
+    `[ -e "$file" ] || exit 0`,
+    `read -r pid < "$file" && [ -n "$pid" ] || exit 0`,
+    `/usr/bin/kill -${signal} -- "-$pid" 2>/dev/null`,
+    // 1: no such process (it has ended), nothing left to do; 2 and above: the kill did not run.
+    `status=$?; [ "$status" -le 1 ] || exit "$status"`,
+  ].join('\n');
 
 /** How a program ended. */
 export interface ProgramEnd {

@@ -5,7 +5,7 @@
 // it (fake-in-host.ts) without an engine.
 import { randomBytes } from 'node:crypto';
 import type { OutputSink, Runtime } from '../runtime/runtime.js';
-import { deadline, formatSeconds, poll } from '../util/abort.js';
+import { deadline, formatSeconds, poll, sleep } from '../util/abort.js';
 import {
   DROP_NETWORK_PRIVILEGES,
   LAUNCHER_IN_HOST,
@@ -104,18 +104,27 @@ const DEFAULT_COMMAND_MS = 10_000;
 /** Beyond a command's own deadline (enforced in the host by `timeout`), the wait for its stream. */
 const STREAM_SLACK_MS = 5_000;
 const KILL_WAIT_MS = 5_000;
+/** A signal not delivered from inside the host by then is sent from outside as well. */
+const SLOW_SIGNAL_MS = 2_000;
 
 export interface HostProcessesOptions {
   /** The host's name in the scenario. */
   host: string;
   /** User programs lose the network privileges (every host but routers). */
   restricted: boolean;
+  /**
+   * Runs a script in the host's process namespace but outside its limits (a helper
+   * container): how a signal still gets there when the host has no room for one more
+   * process (a fork storm at its pids limit).
+   */
+  fromOutside?: (script: string) => Promise<{ exitCode: number; stderr: string }>;
 }
 
 /** The in-host API over a runtime: each call is one or a few commands in the container. */
 export class HostProcesses implements InHost {
   readonly host: string;
   private readonly restricted: boolean;
+  private readonly fromOutside?: HostProcessesOptions['fromOutside'];
 
   constructor(
     private readonly runtime: Runtime,
@@ -124,6 +133,7 @@ export class HostProcesses implements InHost {
   ) {
     this.host = options.host;
     this.restricted = options.restricted;
+    this.fromOutside = options.fromOutside;
   }
 
   private file(id: string, kind: 'out' | 'err' | 'pid' | 'exit' | 'cmd'): string {
@@ -202,17 +212,40 @@ export class HostProcesses implements InHost {
     return parsePrograms(await this.must(LIST_PROGRAMS_SCRIPT, 'listing the programs', signal));
   }
 
+  /**
+   * Signals from inside the host; when that fails or is slow (a host at its pids limit has no
+   * room for the `kill`, and answers late), from outside too. A signal can then arrive twice,
+   * which only a host that busy ever sees.
+   */
   async signal(id: string, signal: string, abort?: AbortSignal): Promise<void> {
-    await this.must(signalGroupScript(id, signal.replace(/^SIG/, '')), `sending ${signal} to '${id}'`, abort);
+    const name = signal.replace(/^SIG/, '');
+    const inside = this.command(signalGroupScript(id, name), { signal: abort, timeoutMs: 5_000 }).then(
+      (result) => (result.exitCode === 0 ? 'sent' : `exit ${result.exitCode}: ${result.stderr.trim().slice(-300)}`),
+      (error: Error) => error.message,
+    );
+    const first = await Promise.race([inside, sleep(SLOW_SIGNAL_MS, abort).then(() => 'slow')]);
+    if (first === 'sent') return;
+    const outside = this.fromOutside ? await this.fromOutside(signalGroupScript(id, name, '/proc/1/root')).catch(() => undefined) : undefined;
+    if (outside?.exitCode === 0 || (await inside) === 'sent') return;
+    throw new Error(`sending ${signal} to '${id}' on host '${this.host}' failed (${await inside})`);
   }
 
   async waitForExit(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ProgramEnd | undefined> {
-    return poll(async () => (await this.status(id, signal))?.end, { timeoutMs, intervalMs: 100, signal });
+    return poll(async () => (await this.statusIfAnswered(id, signal))?.end, { timeoutMs, intervalMs: 100, signal });
+  }
+
+  /** The program's status, or undefined when the host is too busy to say (a fork storm): ask again later. */
+  private statusIfAnswered(id: string, signal?: AbortSignal): Promise<HostProgram | undefined> {
+    return this.status(id, signal).catch((error: unknown) => {
+      if (signal?.aborted) throw error;
+      return undefined;
+    });
   }
 
   async stop(id: string, options: { signal: string; graceMs: number; abort?: AbortSignal }): Promise<StopResult> {
-    const before = await this.status(id, options.abort);
-    if (!before?.running) return { end: before?.end, sent: [], alreadyEnded: true };
+    // A host too busy to tell is treated as running: the signal goes (from outside if need be).
+    const before = await this.statusIfAnswered(id, options.abort);
+    if (before && !before.running) return { end: before.end, sent: [], alreadyEnded: true };
     const sent = [options.signal];
     await this.signal(id, options.signal, options.abort);
     let end = await this.waitForExit(id, options.graceMs, options.abort);

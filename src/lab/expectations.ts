@@ -22,18 +22,23 @@ export async function readHost(lab: LabAccess, host: string, script: string, sig
   return { ok: true, text: result.stdout };
 }
 
+/** At most this many items are named in a failure; a host can hold thousands. */
+const LISTED = 10;
+
+/** Items joined with '; ', the first LISTED of them, then how many more there were. */
+function listed(items: string[]): string {
+  const shown = items.slice(0, LISTED).join('; ');
+  return items.length > LISTED ? `${shown}; and ${items.length - LISTED} more` : shown;
+}
+
 function describeSockets(sockets: SocketRecord[]): string {
   if (sockets.length === 0) return 'no sockets';
-  return sockets
-    .map((s) => `${s.protocol} ${endpointText(s.local)} ${endpointText(s.remote)} ${s.state} ${s.pid ? `${s.pid}/${s.program}` : ''}`.trim())
-    .join('; ');
+  return listed(sockets.map((s) => `${s.protocol} ${endpointText(s.local)} ${endpointText(s.remote)} ${s.state} ${s.pid ? `${s.pid}/${s.program}` : ''}`.trim()));
 }
 
 function describeFlows(flows: ConntrackFlow[]): string {
   if (flows.length === 0) return 'no tracked connections';
-  return flows
-    .map((f) => `${f.protocol} ${endpointText(f.original.src)} -> ${endpointText(f.original.dst)} seen as ${endpointText(f.srcAfter)} -> ${endpointText(f.dstAfter)}`)
-    .join('; ');
+  return listed(flows.map((f) => `${f.protocol} ${endpointText(f.original.src)} -> ${endpointText(f.original.dst)} seen as ${endpointText(f.srcAfter)} -> ${endpointText(f.dstAfter)}`));
 }
 
 /** netstat's PID/Program column: the program is matched by name, the PID by placeholder. */
@@ -130,7 +135,7 @@ export async function checkExpectation(expectation: ExpectationValue, context: C
   const processes = parsePs(reading.text).filter((p) => !p.args.startsWith('ps ') && !p.args.startsWith('sh -c ps ') && !p.args.startsWith('timeout '));
   const matching = processes.filter((p) => p.args.includes(pattern));
   if (want.running) {
-    return { subject, failures: matching.length ? [] : [`no process matches; running: ${processes.map((p) => p.args).join('; ')}`] };
+    return { subject, failures: matching.length ? [] : [`no process matches; running: ${listed(processes.map((p) => p.args))}`] };
   }
-  return { subject, failures: matching.length ? [`found: ${matching.map((p) => `${p.pid} ${p.args}`).join('; ')}`] : [] };
+  return { subject, failures: matching.length ? [`found: ${listed(matching.map((p) => `${p.pid} ${p.args}`))}`] : [] };
 }

@@ -13,6 +13,7 @@ import { overlaps } from '../util/ipv4.js';
 import { BUNDLED_PROGRAMS_DIR } from '../util/paths.js';
 import { addBridgeRules } from './host-rules.js';
 import type { LabPlan } from './plan.js';
+import { currentOwner, ownerText } from './ownership.js';
 import { processReaper, type Reaper } from './reaper.js';
 import { teardownRun, type TeardownReport } from './teardown.js';
 
@@ -69,7 +70,21 @@ export class Lab implements LabAccess {
     let processes = this.processes.get(name);
     if (!processes) {
       const host = this.host(name);
-      processes = new HostProcesses(this.runtime, host.container, { host: name, restricted: host.role !== 'router' });
+      processes = new HostProcesses(this.runtime, host.container, {
+        host: name,
+        restricted: host.role !== 'router',
+        fromOutside: (script) =>
+          this.runtime.runHelper({
+            image: this.image,
+            command: ['sh', '-c', script],
+            labels: { [LABEL.run]: this.runId, [LABEL.helper]: 'signal', [LABEL.owner]: ownerText(currentOwner()) },
+            hostNetwork: false,
+            // The host's own capabilities: the kernel lets a process see another's files
+            // (/proc/1/root) only when it holds at least the same.
+            capAdd: ['NET_ADMIN'],
+            pidNamespaceOf: host.container,
+          }),
+      });
       this.processes.set(name, processes);
     }
     return processes;

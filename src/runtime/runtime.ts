@@ -129,6 +129,8 @@ export interface HelperRunOptions extends CallOptions {
   hostNetwork: boolean;
   capAdd: string[];
   sysctls?: Record<string, string>;
+  /** Share this container's process namespace (to signal its processes from outside its limits). */
+  pidNamespaceOf?: string;
 }
 
 export interface ImageInfo {

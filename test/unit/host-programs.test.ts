@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { LIST_PROGRAMS_SCRIPT, RUN_DIR_IN_HOST, describeEnd, parseEnd, parsePrograms, programState } from '../../src/in-host/contract.js';
+import { LIST_PROGRAMS_SCRIPT, RUN_DIR_IN_HOST, describeEnd, parseEnd, parsePrograms, programState, signalGroupScript } from '../../src/in-host/contract.js';
+import { HostProcesses } from '../../src/in-host/in-host.js';
+import { FakeRuntime } from '../../src/runtime/fake-runtime.js';
+import type { ContainerSpec } from '../../src/runtime/runtime.js';
 import { TailParser, logsCommand, type LogStream } from '../../src/in-host/logs.js';
 import { formatLabs } from '../../src/cli/lab-table.js';
 import type { LabStatus } from '../../src/lab/labs.js';
@@ -156,5 +159,49 @@ describe('the hosts table', () => {
   it('says when nothing is up, and when a run has no host', () => {
     expect(formatLabs([])).toBe('no lab is up. Start one with: socklab up SCENARIO.yaml\n');
     expect(formatLabs([{ ...lab, hosts: [] }])).toMatch(/no hosts: it is being created or was left behind \(socklab down abc123 removes it\)/);
+  });
+});
+
+describe('signalling a program', () => {
+  const run = (script: string) =>
+    promisify(execFile)('sh', ['-c', script]).then(
+      () => 0,
+      (error: { code: number }) => error.code,
+    );
+
+  it('reaches its whole process group, says nothing is left to do when it has ended, and fails when it cannot look', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'socklab-signal-'));
+    try {
+      // A group of two sleeps, led by a shell, as the launcher makes one.
+      const { spawn } = await import('node:child_process');
+      const leader = spawn('sh', ['-c', 'sleep 30 & sleep 30 & wait'], { detached: true, stdio: 'ignore' });
+      await writeFile(join(dir, 'prog.pid'), `${leader.pid}\n`);
+      const script = (id: string, root = '') => signalGroupScript(id, 'KILL', root).replaceAll(RUN_DIR_IN_HOST, dir);
+      const ended = new Promise((resolve) => leader.on('exit', resolve));
+      expect(await run(script('prog'))).toBe(0);
+      await ended;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const { stdout } = await promisify(execFile)('ps', ['-eo', 'pgid=,stat=']);
+      const alive = stdout.split('\n').filter((line) => line.trim().split(/\s+/)[0] === String(leader.pid) && !line.includes('Z'));
+      expect(alive).toEqual([]); // the sleeps went with their leader
+      expect(await run(script('prog'))).toBe(0); // already gone: nothing to do
+      expect(await run(script('never-started'))).toBe(0);
+      expect(await run(script('prog', '/no/such/root'))).toBe(5); // the host's files out of sight
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('goes from outside the host when the host cannot run the kill (a fork storm at its pids limit)', async () => {
+    const runtime = new FakeRuntime({ execAnswer: () => ({ exitCode: 125, stdout: '', stderr: 'timeout: fork system call failed' }) });
+    await runtime.createContainer({ name: 'c', labels: {} } as ContainerSpec);
+    await runtime.startContainer('c');
+    const outside: string[] = [];
+    const host = new HostProcesses(runtime, 'c', { host: 'victim', restricted: true, fromOutside: async (script) => (outside.push(script), { exitCode: 0, stderr: '' }) });
+    await host.signal('storm', 'SIGKILL');
+    expect(outside).toHaveLength(1);
+    expect(outside[0]).toContain("/proc/1/root/lab/run/storm.pid");
+    const stuck = new HostProcesses(runtime, 'c', { host: 'victim', restricted: true, fromOutside: async () => ({ exitCode: 5, stderr: '' }) });
+    await expect(stuck.signal('storm', 'SIGKILL')).rejects.toThrow("sending SIGKILL to 'storm' on host 'victim' failed (exit 125: timeout: fork system call failed)");
   });
 });

@@ -476,6 +476,7 @@ export class DockerRuntime implements Runtime {
         Labels: options.labels,
         HostConfig: {
           NetworkMode: options.hostNetwork ? 'host' : 'none',
+          PidMode: options.pidNamespaceOf ? `container:${options.pidNamespaceOf}` : undefined,
           CapAdd: options.capAdd,
           Sysctls: options.sysctls,
           Memory: 64 * 1024 * 1024,
