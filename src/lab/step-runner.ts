@@ -425,8 +425,9 @@ export class StepRunner {
         const show = shows[index]!;
         let text = output.stdout + output.stderr;
         if (show.name === 'ps') text = withoutSocklabProcesses(text);
-        if (output.truncated) text += '\n(the output went on; socklab shows its first 4 MB)';
-        if (output.timedOut) text += `\n(no answer within ${formatSeconds(OBSERVE_MS)}: stopped)`;
+        const note = (line: string) => (text = text ? `${text.replace(/\n?$/, '\n')}${line}` : line);
+        if (output.truncated) note('(the output went on; socklab shows its first 4 MB)');
+        if (output.timedOut) note(`(no answer within ${formatSeconds(OBSERVE_MS)}: stopped)`);
         reporter.observation(host, show.title, text);
         if (show.name === 'netstat') this.observations.addSockets(host, parseNetstat(output.stdout));
         if (show.name === 'conntrack') this.observations.addFlows(host, parseConntrack(output.stdout));

@@ -146,7 +146,7 @@ describe('observe', () => {
     const { runner: steps, reporter } = runner(lab);
     await steps.runAll([{ observe: { hosts: ['server'], command: 'sleep infinity' } }, { sleep: '1ms' }]);
     const observation = reporter.events.find((event) => event.kind === 'observation');
-    expect(observation).toMatchObject({ host: 'server', title: 'sleep infinity', text: '\n(no answer within 10 s: stopped)' });
+    expect(observation).toMatchObject({ host: 'server', title: 'sleep infinity', text: '(no answer within 10 s: stopped)' });
     expect(reporter.events.filter((event) => event.kind === 'step')).toHaveLength(2);
   });
 
