@@ -85,7 +85,8 @@ description: 100 MB with the file-transfer lesson's programs; the receiver's mem
 networks:
   lan: { subnet: 10.22.0.0/24 }
 hosts:
-  receiver: { networks: { lan: ${RECEIVER} } }
+  # The received files go to /tmp, which lives in the host's memory: room for the largest.
+  receiver: { networks: { lan: ${RECEIVER} }, limits: { memory: 1500m } }
   sender: { networks: { lan: 10.22.0.20 } }
 steps:
   # Baselines for time: raw TCP between the same hosts, and the receiver's disk.

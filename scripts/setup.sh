@@ -2,7 +2,7 @@
 # Everything socklab needs on a fresh machine, idempotent (a second run does nothing):
 #   npm dependencies, a running Docker engine, the lab image.
 #   --for-tests  also the tools the test suite uses (tshark to read captures, tmux to
-#                drive `socklab shell` in a real terminal).
+#                drive `socklab shell` in a real terminal, time to read peak memory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,38 +13,26 @@ fi
 
 bash scripts/ensure-docker.sh
 
-if [ "${1:-}" = "--for-tests" ] && ! command -v tshark >/dev/null 2>&1; then
+# What the tests use beside socklab: installed from Debian's packages when absent.
+#   need_for_tests PROGRAM PACKAGE WHY
+need_for_tests() {
+  [ "${FOR_TESTS}" = 1 ] || return 0
+  [ -x "$1" ] || command -v "$1" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
-    echo "[setup] installing tshark (the tests read captures with it)" >&2
+    echo "[setup] installing $2 ($3)" >&2
     export DEBIAN_FRONTEND=noninteractive
+    # tshark asks whether to install setuid; the tests run as root and need no such thing.
     echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-    apt-get update -qq && apt-get install -y -qq tshark >/dev/null
+    apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
   else
-    echo "[setup] tshark is missing: install it (apt-get install tshark) to run the capture tests" >&2
+    echo "[setup] $1 is missing: install it (apt-get install $2): $3" >&2
     exit 1
   fi
-fi
-
-if [ "${1:-}" = "--for-tests" ] && ! command -v tmux >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
-    echo "[setup] installing tmux (the shell test runs socklab in a real terminal with it)" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq tmux >/dev/null
-  else
-    echo "[setup] tmux is missing: install it (apt-get install tmux) to run the shell test" >&2
-    exit 1
-  fi
-fi
-
-if [ "${1:-}" = "--for-tests" ] && [ ! -x /usr/bin/time ]; then
-  if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
-    echo "[setup] installing time (the memory tests read socklab's peak memory with it)" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq time >/dev/null
-  else
-    echo "[setup] /usr/bin/time is missing: install it (apt-get install time) to run the memory tests" >&2
-    exit 1
-  fi
-fi
+}
+FOR_TESTS=0
+[ "${1:-}" = "--for-tests" ] && FOR_TESTS=1
+need_for_tests tshark tshark "the tests read captures with it"
+need_for_tests tmux tmux "the shell test runs socklab in a real terminal with it"
+need_for_tests /usr/bin/time time "the memory tests read socklab's peak memory with it"
 
 node bin/socklab.js image build

@@ -109,7 +109,9 @@ async function tryInput(file: string, tally: Tally, log: (line: string) => void,
   const acceptable = [0, 1, 2, 3, 130].includes(result.code ?? -1);
   const crash = crashed(result.output) || !acceptable;
   if (crash) tally.crashes += 1;
-  const left = await leftoversAfter(0);
+  // A run refused at validation made nothing; host rules need a network first.
+  const madeSomething = /creating \d+ network/.test(result.output);
+  const left = await leftoversAfter(0, { rules: madeSomething });
   if (left.length > 0) {
     tally.leftovers += 1;
     await leftoversAfter(30_000);
