@@ -5,7 +5,7 @@
 // it (fake-in-host.ts) without an engine.
 import { randomBytes } from 'node:crypto';
 import type { OutputSink, Runtime } from '../runtime/runtime.js';
-import { deadline, formatSeconds, poll, sleep } from '../util/abort.js';
+import { deadline, formatSeconds, orLate, poll } from '../util/abort.js';
 import {
   DROP_NETWORK_PRIVILEGES,
   LAUNCHER_IN_HOST,
@@ -223,8 +223,8 @@ export class HostProcesses implements InHost {
       (result) => (result.exitCode === 0 ? 'sent' : `exit ${result.exitCode}: ${result.stderr.trim().slice(-300)}`),
       (error: Error) => error.message,
     );
-    const first = await Promise.race([inside, sleep(SLOW_SIGNAL_MS, abort).then(() => 'slow')]);
-    if (first === 'sent') return;
+    if ((await orLate(inside, SLOW_SIGNAL_MS, 'slow')) === 'sent') return;
+    abort?.throwIfAborted();
     const outside = this.fromOutside ? await this.fromOutside(signalGroupScript(id, name, '/proc/1/root')).catch(() => undefined) : undefined;
     if (outside?.exitCode === 0 || (await inside) === 'sent') return;
     throw new Error(`sending ${signal} to '${id}' on host '${this.host}' failed (${await inside})`);

@@ -35,7 +35,7 @@ export interface CaptureResult {
 const READY_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 5_000;
 /** A capture stops recording after this many packets, so a flood cannot fill the host. */
-export const MAX_PACKETS = 100_000;
+const MAX_PACKETS = 100_000;
 const KEPT_LINES = 40;
 
 /** The interface of `host` on `network` (eth0, eth1...), found by its address. */

@@ -99,7 +99,7 @@ class LineCounter {
 }
 
 /** Quotes the end of what was seen, for failure messages. */
-export const quoteTail = (text: string) => {
+const quoteTail = (text: string) => {
   const shown = tailExcerpt(text);
   return shown ? JSON.stringify(shown) : '(nothing)';
 };

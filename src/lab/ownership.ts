@@ -46,7 +46,7 @@ export function currentOwner(): Owner {
 
 export const ownerText = (owner: Owner) => `${owner.machine}/${owner.pid}/${owner.started}`;
 
-export function parseOwner(text: string | undefined): Owner | undefined {
+function parseOwner(text: string | undefined): Owner | undefined {
   const match = /^(.+)\/(\d+)\/(\d*)$/.exec(text ?? '');
   return match ? { machine: match[1]!, pid: Number(match[2]), started: match[3]! } : undefined;
 }

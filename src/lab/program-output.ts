@@ -19,7 +19,7 @@ import { shortPath } from '../util/paths.js';
 import { OutputMatcher } from './output-matchers.js';
 
 export const CONSOLE_MAX_LINES = 2_000;
-export const CONSOLE_MAX_BYTES = 1024 * 1024;
+const CONSOLE_MAX_BYTES = 1024 * 1024;
 export const SAVED_MAX_BYTES = 256 * 1024 * 1024;
 
 export type Stream = 'stdout' | 'stderr';

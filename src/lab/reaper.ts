@@ -40,7 +40,7 @@ export const REAPER_LOG = join(tmpdir(), 'socklab-reaper.log');
  * The watcher. Its arguments are the command to run with the runs left at the end. A run
  * id is six hex digits (checked before it is written), so the sed below cannot be misled.
  */
-export const REAPER_SCRIPT = [
+const REAPER_SCRIPT = [
   `runs=' '`,
   `while IFS= read -r line; do`,
   `  case $line in`,

@@ -8,7 +8,7 @@ import { withDeadline } from '../util/abort.js';
 import { removeBridgeRules } from './host-rules.js';
 
 /** Teardown's own deadline: it runs after an interruption, so it cannot use the interrupted signal. */
-export const TEARDOWN_TIMEOUT_MS = 20_000;
+const TEARDOWN_TIMEOUT_MS = 20_000;
 
 export interface TeardownReport {
   containers: number;

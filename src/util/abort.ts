@@ -15,7 +15,7 @@ export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Raised when something socklab waited for took longer than its deadline. */
-export class DeadlineError extends Error {
+class DeadlineError extends Error {
   override name = 'DeadlineError';
   constructor(
     readonly what: string,
@@ -74,24 +74,17 @@ export async function withDeadline<T>(ms: number, what: string, parent: AbortSig
   }
 }
 
-/** Rejects when `signal` aborts, whatever `promise` does; for waits that cannot be cancelled themselves. */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+/**
+ * `promise`'s value, or `late` when it takes longer than `ms` (its timer cleared either way,
+ * so a fast answer leaves nothing to keep the process alive).
+ */
+export async function orLate<T, L>(promise: Promise<T>, ms: number, late: L): Promise<T | L> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<L>((resolve) => (timer = setTimeout(() => resolve(late), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

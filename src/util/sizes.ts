@@ -1,4 +1,4 @@
-// Sizes as people write them in scenarios ('256m', '1g') and as people read them.
+// Sizes as people write them in scenarios: '256m', '1g'.
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
@@ -7,10 +7,4 @@ export function parseSize(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(text.trim());
   if (!match) return undefined;
   return Math.round(Number(match[1]) * UNITS[match[2]!.toLowerCase()]!);
-}
-
-/** 536870912 -> '512 MB'. */
-export function formatMegabytes(bytes: number): string {
-  const mb = bytes / 1024 / 1024;
-  return `${mb >= 10 ? Math.round(mb) : Number(mb.toFixed(1))} MB`;
 }
