@@ -1,8 +1,9 @@
 // Benchmark: the wall time of the CLI process `socklab validate scenarios/tcp-hello.yaml`
 // (the target is under 300 ms), against two baselines measured in the same run: a bare
 // Node process start (`node -e 0`) and the CLI doing nothing but `--help`; and the same
-// validate run through tsx (SOCKLAB_TSX=1), as it ran before bin/cli-cache.js. Commands run
-// interleaved, after one warm-up each, so drift on a busy machine hits all of them alike.
+// validate run from the sources through tsx (`npm run socklab`, the development path).
+// It measures the built CLI: run `npm run build` first. Commands run interleaved, after one
+// warm-up each, so drift on a busy machine hits all of them alike.
 //   npx tsx scripts/bench-validate.ts [runs]      (default 10)
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ const subjects: Subject[] = [
   { label: 'node -e 0', args: ['-e', '0'], times: [] },
   { label: 'socklab --help', args: ['bin/socklab.js', '--help'], times: [] },
   { label: 'socklab validate tcp-hello', args: ['bin/socklab.js', 'validate', 'scenarios/tcp-hello.yaml'], times: [] },
-  { label: '  the same through tsx', args: ['bin/socklab.js', 'validate', 'scenarios/tcp-hello.yaml'], env: { SOCKLAB_TSX: '1' }, times: [] },
+  { label: '  the same through tsx', args: ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', 'validate', 'scenarios/tcp-hello.yaml'], times: [] },
 ];
 
 function timed({ args, env }: Subject): number {

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Everything socklab needs on a fresh machine, idempotent (a second run does nothing):
-#   npm dependencies, a running Docker engine, the lab image.
+#   npm dependencies and the built CLI, a running Docker engine, the lab image.
 #   --for-tests  also the tools the test suite uses (tshark to read captures, tmux to
 #                drive `socklab shell` in a real terminal, time to read peak memory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "[setup] installing npm dependencies" >&2
+  echo "[setup] installing npm dependencies (and building the CLI)" >&2
   npm ci --no-audit --no-fund
 fi
+# A checkout whose dependencies were installed before it had a build (npm ci builds it).
+[ -f dist/main.js ] || npm run build --silent
 
 bash scripts/ensure-docker.sh
 

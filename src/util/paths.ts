@@ -1,9 +1,20 @@
-// Where socklab's own files are, wherever it is run from.
+// Where socklab's own files are, wherever it is run from: the sources (src/, through tsx)
+// or the build (dist/), in a checkout or an installed package.
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isAbsolute, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+
+/** The nearest folder above this module that holds socklab's package.json. */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'socklab') return dir;
+    if (dirname(dir) === dir) throw new Error(`socklab's package.json was not found above ${from}`);
+  }
+}
 
 /** The socklab checkout or package root (holds programs/, images/, scenarios/). */
-export const SOCKLAB_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SOCKLAB_ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
 
 export const BUNDLED_PROGRAMS_DIR = join(SOCKLAB_ROOT, 'programs');
 export const LAB_IMAGE_DIR = join(SOCKLAB_ROOT, 'images', 'lab');
