@@ -693,7 +693,7 @@ describe.concurrent('lab programs (bundled, on 127.0.0.1)', { timeout: 20_000 },
 function portBound(proto: 'tcp' | 'udp', port: number): boolean {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   for (const file of [`/proc/net/${proto}`, `/proc/net/${proto}6`]) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {

@@ -103,7 +103,7 @@ export function planLab(
       role: host.role,
       ips: { ...host.networks },
       limits,
-      setupScript: hostSetupScript(scenario, host),
+      setupScript: hostSetupScript(host),
       files: (host.files ?? []).map((file) =>
         typeof file === 'string' ? { name: file, pathInHost: `${FILES_DIR_IN_HOST}/${basename(file)}` } : { name: file.from, pathInHost: file.to },
       ),
@@ -151,7 +151,7 @@ const interfaceOf = (ip: string) => `$(ip -o -4 addr show to ${ip} | awk '{print
  * address): replace it with the scenario's default route, or remove it so no route leaves
  * the lab.
  */
-export function hostSetupScript(scenario: ScenarioValue, host: HostValue): string {
+export function hostSetupScript(host: HostValue): string {
   const lines: string[] = [installLauncherScript()];
   lines.push(host.default_route ? `ip route replace default via ${host.default_route}` : 'ip route del default 2>/dev/null || true');
   for (const route of host.routes ?? []) lines.push(`ip route replace ${route.to} via ${route.via}`);

@@ -152,7 +152,7 @@ async function bundle(entry: string, roots: string[]): Promise<Buffer> {
     const messages = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];
     const first = messages[0];
     const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : '';
-    throw new Error(`bundling ${entry} failed: ${where}${first?.text ?? (error as Error).message}`);
+    throw new Error(`bundling ${entry} failed: ${where}${first?.text ?? (error as Error).message}`, { cause: error });
   }
   const output = result.outputFiles[0];
   if (!output) throw new Error(`bundling ${entry} produced no output`);

@@ -356,7 +356,7 @@ export class StepRunner {
   private async finishFollowing(program: BackgroundProgram): Promise<void> {
     if (!program.following.signal.aborted) {
       const complete = await this.catchUp(program, CATCH_UP_FINAL_MS).catch(() => false);
-      if (!complete) program.output.sinks.stderr(Buffer.from(`\n[socklab: the output was still arriving after ${formatSeconds(CATCH_UP_FINAL_MS)}; what follows is missing]\n`));
+      if (!complete) await program.output.sinks.stderr(Buffer.from(`\n[socklab: the output was still arriving after ${formatSeconds(CATCH_UP_FINAL_MS)}; what follows is missing]\n`));
       program.following.abort();
       await program.followed;
     }

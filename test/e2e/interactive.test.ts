@@ -196,6 +196,7 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
 
     // status --watch redraws in place (cursor home, no scrolling) until Ctrl+C, which ends it with 0.
     const watch = startCli(['status', '--watch', '--interval', '0.5']);
+    // eslint-disable-next-line no-control-regex -- the terminal's escape codes are what is looked for
     await watch.waitFor(/(\x1b\[H[^]*){3}/, 20_000);
     watch.kill('SIGINT');
     const watched = await watch.result;

@@ -109,14 +109,14 @@ describe('planLab', () => {
 
 describe('hostSetupScript', () => {
   it('replaces Docker\'s default route, or removes it so nothing leaves the lab', () => {
-    expect(hostSetupScript(NAT, NAT.hosts.client!)).toContain('ip route replace default via 192.168.0.1');
-    expect(hostSetupScript(NAT, NAT.hosts.routerA!)).toContain('ip route del default');
+    expect(hostSetupScript(NAT.hosts.client!)).toContain('ip route replace default via 192.168.0.1');
+    expect(hostSetupScript(NAT.hosts.routerA!)).toContain('ip route del default');
   });
 
   it('writes masquerade on the out interface, port forwards on the public address, and static routes', () => {
-    const a = hostSetupScript(NAT, NAT.hosts.routerA!);
+    const a = hostSetupScript(NAT.hosts.routerA!);
     expect(a).toMatch(/iptables -t nat -A POSTROUTING -o \$\(ip -o -4 addr show to 203\.0\.113\.1 .*\) -j MASQUERADE/);
-    const b = hostSetupScript(NAT, NAT.hosts.routerB!);
+    const b = hostSetupScript(NAT.hosts.routerB!);
     expect(b).toContain('iptables -t nat -A PREROUTING -d 203.0.113.3 -p tcp --dport 80 -j DNAT --to-destination 10.10.10.67:60001');
     expect(b).toContain('ip route replace 192.168.0.0/24 via 203.0.113.1');
   });
