@@ -1,5 +1,5 @@
 // Benchmark: the file-transfer lesson's programs moving 100 MB between two lab hosts,
-// with the receiver's memory watched while it runs. The claim under test (issue 5): the
+// with the receiver's memory watched while it runs. The claim under test: the
 // receiver streams (socket -> SHA-256 -> file), so its peak memory stays under 100 MB
 // however big the file is.
 //
@@ -20,7 +20,7 @@
 import { join } from 'node:path';
 import { ensureLabImage } from '../src/image/lab-image.js';
 import { RecordingReporter, type Reporter } from '../src/lab/reporter.js';
-import { runScenario } from '../src/lab/run-scenario.js';
+import { runLesson } from '../src/session/lesson.js';
 import { DockerRuntime } from '../src/runtime/docker/docker-runtime.js';
 import { checkScenarioText } from '../src/scenario/load.js';
 import { formatIssue } from '../src/scenario/issues.js';
@@ -148,7 +148,7 @@ async function main(): Promise<number> {
   const { ref: image } = await ensureLabImage(runtime, (line) => process.stderr.write(`[image] ${line}\n`));
   const reporter = new TimingReporter();
   process.stdout.write(`running ${SIZES_MB.join(', ')} MB transfers and the baselines between two lab hosts...\n`);
-  const outcome = await runScenario({ runtime, loaded: checked.loaded, image, reporter });
+  const outcome = await runLesson({ runtime, loaded: checked.loaded, image, reporter });
   const failed = outcome.verdicts.filter((v) => v.failures.length > 0);
   if (outcome.error || failed.length > 0) {
     throw new Error(`the benchmark run failed: ${[outcome.error?.message, ...failed.map((v) => `${v.step}: ${v.subject}: ${v.failures.join('; ')}`)].filter(Boolean).join('\n')}`);

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadScenario, type LoadedScenario } from '../src/scenario/load.js';
-import type { StepValue } from '../src/scenario/schema.js';
+import { visitSteps, type ProgramStep, type Step } from '../src/scenario/model.js';
 import { SOCKLAB_ROOT } from '../src/util/paths.js';
 
 const SCENARIOS_DIR = join(SOCKLAB_ROOT, 'scenarios');
@@ -241,21 +241,16 @@ function captureRun(file: string): Promise<{ code: number | null; output: string
 }
 
 /** The programs or commands each host runs, in step order. */
-function whatRuns(steps: readonly StepValue[] | undefined): Map<string, string[]> {
+function whatRuns(steps: readonly Step[]): Map<string, string[]> {
   const perHost = new Map<string, string[]>();
-  const visit = (list: readonly StepValue[]) => {
-    for (const step of list) {
-      if ('parallel' in step) visit(step.parallel);
-      if ('capture' in step) visit(step.steps);
-      const host = 'start' in step ? step.start : 'run' in step ? step.run : undefined;
-      if (!host || !('program' in step || 'command' in step)) continue;
-      const what = step.program ? `\`${basename(step.program)}\`` : 'a shell command';
-      const list = perHost.get(host) ?? [];
-      if (!list.includes(what)) list.push(what);
-      perHost.set(host, list);
-    }
+  const note = ({ host, program }: ProgramStep) => {
+    if (!program) return;
+    const what = program.kind === 'file' ? `\`${basename(program.written)}\`` : 'a shell command';
+    const list = perHost.get(host) ?? [];
+    if (!list.includes(what)) list.push(what);
+    perHost.set(host, list);
   };
-  visit(steps ?? []);
+  visitSteps(steps, { start: note, run: note });
   return perHost;
 }
 

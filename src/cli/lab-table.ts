@@ -2,9 +2,9 @@
 // a table of hosts (name, role, networks with addresses, state, programs). Pure: formatted
 // from the label data and program lists, so its layout is unit-tested without an engine.
 import Table from 'cli-table3';
-import type { LabStatus } from '../lab/labs.js';
+import type { LabStatus } from '../session/labs.js';
 import { programState } from '../in-host/contract.js';
-import type { ConsoleStyle } from '../lab/reporter.js';
+import type { ConsoleStyle } from './style.js';
 
 const plain: Pick<ConsoleStyle, 'bold' | 'dim' | 'green' | 'red'> = {
   bold: (text) => text,

@@ -4,7 +4,7 @@
 // a container, so step running, expectations and captures can be tested against a fake of
 // it (fake-in-host.ts) without an engine.
 import { randomBytes } from 'node:crypto';
-import type { OutputSink, Runtime } from '../runtime/runtime.js';
+import type { InteractiveExecOptions, OutputSink, Runtime } from '../runtime/runtime.js';
 import { deadline, formatSeconds, orLate, poll } from '../util/abort.js';
 import {
   DROP_NETWORK_PRIVILEGES,
@@ -303,10 +303,10 @@ export class HostProcesses implements InHost {
     return { done, signal: (name: string) => this.signal(id, name) };
   }
 
-  /** The command line of an interactive shell, with a user's privileges. */
-  shellCommand(): string[] {
+  /** An interactive shell (bash when the image has it, else sh) with a user's privileges; resolves to its exit code. */
+  interactiveShell(options: InteractiveExecOptions): Promise<number> {
     const shell = ['sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi'];
-    return this.restricted ? [...DROP_NETWORK_PRIVILEGES, ...shell] : shell;
+    return this.runtime.execInteractive(this.container, this.restricted ? [...DROP_NETWORK_PRIVILEGES, ...shell] : shell, options);
   }
 }
 

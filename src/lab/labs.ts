@@ -5,21 +5,16 @@
 import type { ContainerInfo, NetworkInfo, Runtime } from '../runtime/runtime.js';
 import { LABEL } from '../runtime/labels.js';
 import { LAB_IMAGE_REPO, labImageRef } from '../image/lab-image.js';
-import { Lab } from './lab.js';
+import { Lab, type LabHost } from './lab.js';
 import { LabSelectionError } from './selection-error.js';
 import type { HostProgram } from '../in-host/contract.js';
 import { ownerState, ownerPid, type OwnerState } from './ownership.js';
 
-export interface LabHostInfo {
-  name: string;
-  role: string;
-  container: string;
+/** A host of a lab as the engine lists it: what a handle needs, and its state and image. */
+export interface LabHostInfo extends LabHost {
   /** The engine's state of the container: running, exited, created... */
   state: string;
   image: string;
-  /** Scenario network name -> the host's address there. */
-  ips: Record<string, string>;
-  memoryBytes?: number;
 }
 
 export interface LabNetworkInfo {
@@ -100,7 +95,7 @@ export function labsFromEngine(containers: ContainerInfo[], networks: NetworkInf
     const memory = Number(container.labels[LABEL.memory]);
     lab.hosts.push({
       name: host,
-      role: container.labels[LABEL.role] ?? 'host',
+      role: container.labels[LABEL.role] === 'router' ? 'router' : 'host',
       container: container.name,
       state: container.state,
       image: container.image,
@@ -120,8 +115,6 @@ export async function listLabs(runtime: Runtime, signal?: AbortSignal): Promise<
   const [containers, networks] = await Promise.all([runtime.listContainers([LABEL.run], { signal }), runtime.listNetworks({ signal })]);
   return labsFromEngine(containers, networks.filter((network) => LABEL.run in network.labels));
 }
-
-export { LabSelectionError };
 
 export interface HostSelector {
   /** Scenario name or run id; absent when the host name alone is meant to be enough. */
@@ -221,25 +214,6 @@ export async function imageForLab(runtime: Runtime, lab?: LabInfo): Promise<stri
   return candidates[0]!;
 }
 
-/** A handle on a lab that is up (made by another process), for exec, capture and teardown. */
-export function attachLab(runtime: Runtime, lab: LabInfo, image: string): Lab {
-  return Lab.attach(
-    runtime,
-    {
-      runId: lab.runId,
-      scenario: lab.scenario,
-      hosts: lab.hosts.map((host) => ({
-        name: host.name,
-        container: host.container,
-        role: host.role === 'router' ? 'router' : 'host',
-        ips: { ...host.ips },
-        memoryBytes: host.memoryBytes,
-      })),
-    },
-    image,
-  );
-}
-
 export interface HostStatus extends LabHostInfo {
   programs: HostProgram[];
 }
@@ -252,7 +226,7 @@ export interface LabStatus extends Omit<LabInfo, 'hosts'> {
 export async function labStatus(runtime: Runtime, labs: LabInfo[], signal?: AbortSignal): Promise<LabStatus[]> {
   return Promise.all(
     labs.map(async (lab) => {
-      const handle = attachLab(runtime, lab, '');
+      const handle = Lab.attach(runtime, lab, '');
       return {
         ...lab,
         hosts: await Promise.all(

@@ -6,9 +6,9 @@ import { basename } from 'node:path';
 import type { ContainerSpec, Labels, NetworkSpec } from '../runtime/runtime.js';
 import { BRIDGE_PREFIX, LABEL } from '../runtime/labels.js';
 import { FILES_DIR_IN_HOST, installLauncherScript } from '../in-host/contract.js';
-import { gatewayOf } from '../scenario/rules.js';
+import { gatewayOf, type Scenario } from '../scenario/model.js';
 import { WORKING_FOLDER, WRITABLE_FOLDERS, hostLimits, type HostLimits } from '../scenario/host-defaults.js';
-import type { HostValue, ScenarioValue } from '../scenario/schema.js';
+import type { HostValue } from '../scenario/schema.js';
 import { currentOwner, ownerText } from './ownership.js';
 
 export interface PlannedHost {
@@ -75,7 +75,7 @@ export function runLabels(runId: string, scenario: string, options: RunLabelOpti
 }
 
 export function planLab(
-  scenario: ScenarioValue,
+  scenario: Scenario,
   options: { runId: string; image: string; scenarioFile?: string; scenarioDir?: string; keep?: boolean },
 ): LabPlan {
   const { runId } = options;

@@ -12,9 +12,10 @@ import { basename, extname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { PROGRAMS_DIR_IN_HOST } from '../in-host/contract.js';
 import { isInside, localFileProblem } from '../scenario/local-files.js';
-import { MAX_PROGRAM_BYTES, resolveProgramPath } from '../scenario/program-path.js';
-import type { StepValue } from '../scenario/schema.js';
+import { visitSteps, type ProgramRef, type ProgramStep, type Step } from '../scenario/model.js';
+import { MAX_PROGRAM_BYTES } from '../scenario/program-path.js';
 import { BUNDLED_PROGRAMS_DIR } from '../util/paths.js';
+import type { LabAccess } from './lab.js';
 
 export interface PreparedProgram {
   /** The source file on this machine (its real path). */
@@ -83,21 +84,20 @@ export class ProgramLibrary {
   constructor(private readonly scenarioDir: string) {}
 
   /** Prepares (bundles) a step's program once, however many steps run it. */
-  prepare(program: string): Promise<PreparedProgram> {
-    const found = resolveProgramPath(program, this.scenarioDir);
-    if (found.kind !== 'found') return Promise.reject(new Error(localFileProblem('program', program, found, MAX_PROGRAM_BYTES)));
-    let pending = this.prepared.get(found.path);
+  prepare(program: FileProgram): Promise<PreparedProgram> {
+    const { location } = program;
+    if (location.kind !== 'found') return Promise.reject(new Error(localFileProblem('program', program.written, location, MAX_PROGRAM_BYTES)));
+    let pending = this.prepared.get(location.path);
     if (!pending) {
-      pending = this.load(found.path);
-      this.prepared.set(found.path, pending);
+      pending = this.load(location.path);
+      this.prepared.set(location.path, pending);
     }
     return pending;
   }
 
   /** Prepares every program the steps use, e.g. while the lab comes up. */
-  async prepareAll(steps: readonly StepValue[]): Promise<void> {
-    const names = new Set([...programsByHost(steps).values()].flatMap((set) => [...set]));
-    await Promise.all([...names].map((name) => this.prepare(name)));
+  async prepareAll(steps: readonly Step[]): Promise<void> {
+    await Promise.all([...programsByHost(steps).values()].flatMap((programs) => programs.map((program) => this.prepare(program))));
   }
 
   private async load(source: string): Promise<PreparedProgram> {
@@ -124,22 +124,34 @@ export class ProgramLibrary {
   }
 }
 
-/** Which programs each host runs, over all steps (nested ones included). */
-export function programsByHost(steps: readonly StepValue[]): Map<string, Set<string>> {
-  const perHost = new Map<string, Set<string>>();
-  const visit = (list: readonly StepValue[]) => {
-    for (const step of list) {
-      if ('parallel' in step) visit(step.parallel);
-      if ('capture' in step) visit(step.steps);
-      const host = 'start' in step ? step.start : 'run' in step ? step.run : undefined;
-      if (host && 'program' in step && step.program) {
-        if (!perHost.has(host)) perHost.set(host, new Set());
-        perHost.get(host)!.add(step.program);
-      }
-    }
+type FileProgram = Extract<ProgramRef, { kind: 'file' }>;
+
+/** The program files each host runs, over all steps (nested ones included), each file once per host. */
+export function programsByHost(steps: readonly Step[]): Map<string, FileProgram[]> {
+  const perHost = new Map<string, Map<string, FileProgram>>();
+  const note = ({ host, program }: ProgramStep) => {
+    if (program?.kind !== 'file') return;
+    const key = program.location.kind === 'found' ? program.location.path : program.written;
+    const programs = perHost.get(host) ?? new Map<string, FileProgram>();
+    programs.set(key, program);
+    perHost.set(host, programs);
   };
-  visit(steps);
-  return perHost;
+  visitSteps(steps, { start: note, run: note });
+  return new Map([...perHost].map(([host, programs]) => [host, [...programs.values()]]));
+}
+
+/** Copies every program the steps use into the hosts that run it (before the first step). */
+export async function installPrograms(lab: LabAccess, library: ProgramLibrary, steps: readonly Step[], signal?: AbortSignal): Promise<void> {
+  await Promise.all(
+    [...programsByHost(steps)].map(async ([host, programs]) => {
+      const prepared = await Promise.all(programs.map((program) => library.prepare(program)));
+      await lab.copyFiles(
+        host,
+        prepared.map((program) => ({ path: program.pathInHost, content: program.content, mode: 0o755 })),
+        signal,
+      );
+    }),
+  );
 }
 
 async function bundle(entry: string, roots: string[]): Promise<Buffer> {

@@ -1,6 +1,6 @@
-// What a run tells the person watching: each host's output prefixed with its name, step
-// headings, observations and expectation verdicts. The console reporter prints; the
-// recording reporter keeps events for tests and the end-of-run report.
+// What a run tells the person watching: step headings, each host's output, observations,
+// expectation verdicts and sections. The console prints them (cli/console-reporter.ts); the
+// recording reporter keeps them, for tests and for `socklab test`'s quiet runs.
 
 export interface ExpectationVerdict {
   step: string;
@@ -21,63 +21,6 @@ export interface Reporter {
   observation(host: string, title: string, text: string): void;
   verdict(verdict: ExpectationVerdict): void;
   section(title: string, text: string): void;
-}
-
-export interface ConsoleStyle {
-  dim(text: string): string;
-  bold(text: string): string;
-  red(text: string): string;
-  green(text: string): string;
-  hostColor(index: number, text: string): string;
-}
-
-export class ConsoleReporter implements Reporter {
-  private readonly width: number;
-  private readonly hostIndex: Map<string, number>;
-
-  constructor(
-    hosts: string[],
-    private readonly style: ConsoleStyle,
-    private readonly write: (text: string) => void = (text) => process.stdout.write(text),
-  ) {
-    this.width = Math.max(0, ...hosts.map((host) => host.length));
-    this.hostIndex = new Map(hosts.map((host, index) => [host, index]));
-  }
-
-  private prefix(host: string): string {
-    return this.style.hostColor(this.hostIndex.get(host) ?? 0, host.padEnd(this.width)) + this.style.dim(' | ');
-  }
-
-  info(message: string): void {
-    this.write(`${this.style.dim(message)}\n`);
-  }
-
-  step(label: string, description: string): void {
-    this.write(`${this.style.bold(`▶ ${label}`)} ${description}\n`);
-  }
-
-  hostOutput(host: string, stream: 'stdout' | 'stderr', line: string): void {
-    const text = stream === 'stderr' ? this.style.red(line) : line;
-    this.write(`${this.prefix(host)}${text}\n`);
-  }
-
-  observation(host: string, title: string, text: string): void {
-    this.write(`${this.style.bold(`── ${host}: ${title}`)}\n${text.trimEnd()}\n`);
-  }
-
-  verdict(verdict: ExpectationVerdict): void {
-    const where = `${verdict.step}${verdict.host ? ` on ${verdict.host}` : ''}`;
-    if (verdict.failures.length === 0) {
-      this.write(`${this.style.green('✔')} ${verdict.subject} ${this.style.dim(`(${where})`)}\n`);
-      return;
-    }
-    this.write(`${this.style.red('✘')} ${verdict.subject} ${this.style.dim(`(${where})`)}\n`);
-    for (const failure of verdict.failures) this.write(`    ${this.style.red(failure)}\n`);
-  }
-
-  section(title: string, text: string): void {
-    this.write(`\n${this.style.bold(title)}\n${text.trimEnd()}\n`);
-  }
 }
 
 export type ReportEvent =

@@ -8,21 +8,22 @@
 import { shortPath } from '../util/paths.js';
 import { formatSeconds, poll, sleep } from '../util/abort.js';
 import { tailExcerpt, TailBuffer } from '../util/bounded-output.js';
+import type { OutputExpectationValue } from '../scenario/schema.js';
 import {
-  durationMs,
-  stepKind,
-  type CaptureStepValue,
-  type ExpectationValue,
-  type ObserveStepValue,
-  type OutputExpectationValue,
-  type RunStepValue,
-  type StartStepValue,
-  type StepValue,
-  type StopStepValue,
-  type WaitStepValue,
-  type WaitForValue,
-} from '../scenario/schema.js';
-import { OBSERVATION_COMMANDS, PARSEABLE, type Observation } from '../observe/commands.js';
+  visitSteps,
+  type CaptureStep,
+  type ExpectStep,
+  type ObservationName,
+  type ObserveStep,
+  type ProgramStep,
+  type RunStep,
+  type StartStep,
+  type Step,
+  type StopStep,
+  type WaitFor,
+  type WaitStep,
+} from '../scenario/model.js';
+import { OBSERVATION_COMMANDS, PARSEABLE } from '../observe/commands.js';
 import { ObservationLog } from '../observe/observation-log.js';
 import { parseNetstat } from '../observe/netstat.js';
 import { parseConntrack } from '../observe/conntrack.js';
@@ -33,11 +34,9 @@ import { OutputMatcher, TextMatcher } from './output-matchers.js';
 import { Capture, decodedExcerpt } from './capture.js';
 import type { LabAccess } from './lab.js';
 import { outputFailures, ProgramOutput, type OutputSource } from './program-output.js';
-import { programsByHost, type ProgramLibrary } from './programs.js';
+import { installPrograms, type ProgramLibrary } from './programs.js';
 import type { ExpectationVerdict, Reporter } from './reporter.js';
 
-const DEFAULT_WAIT_MS = 10_000;
-const DEFAULT_RUN_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 const OBSERVE_MS = 10_000;
 /** How long output already written may take to arrive before the next heading is printed. */
@@ -65,8 +64,6 @@ export interface StepRunnerOptions {
   /** Folder for captures, program output and reports of this run. */
   outputDir: string;
 }
-
-type ProgramStep = StartStepValue | RunStepValue;
 
 /** A program started in the background: its output as it is followed, and the follow itself. */
 interface BackgroundProgram {
@@ -98,21 +95,11 @@ export class StepRunner {
   }
 
   /** Copies every program the steps use into the hosts that run it, before step 1. */
-  async installPrograms(steps: readonly StepValue[]): Promise<void> {
-    const { lab, programs } = this.options;
-    await Promise.all(
-      [...programsByHost(steps)].map(async ([host, names]) => {
-        const prepared = await Promise.all([...names].map((name) => programs.prepare(name)));
-        await lab.copyFiles(
-          host,
-          prepared.map((program) => ({ path: program.pathInHost, content: program.content, mode: 0o755 })),
-          this.signal,
-        );
-      }),
-    );
+  installPrograms(steps: readonly Step[]): Promise<void> {
+    return installPrograms(this.options.lab, this.options.programs, steps, this.signal);
   }
 
-  async runAll(steps: readonly StepValue[], prefix = 'step '): Promise<void> {
+  async runAll(steps: readonly Step[], prefix = 'step '): Promise<void> {
     if (prefix === 'step ' || prefix === 'setup ') this.collectOutputChecks(steps);
     for (const [index, step] of steps.entries()) {
       this.signal?.throwIfAborted();
@@ -124,33 +111,26 @@ export class StepRunner {
    * Finds every output expectation and the program it is about, so that the program's output
    * is matched as it passes, however large (the run folder keeps only the first part).
    */
-  private collectOutputChecks(steps: readonly StepValue[]): void {
+  private collectOutputChecks(steps: readonly Step[]): void {
     const add = (id: string, expectation: OutputExpectationValue | undefined, defaultExit?: number) => {
       if (!expectation) return;
       const list = this.outputChecks.get(id) ?? [];
       list.push({ expectation, defaultExit });
       this.outputChecks.set(id, list);
     };
-    for (const step of steps) {
-      const kind = stepKind(step);
-      if (kind === 'stop') {
-        const stop = step as StopStepValue;
-        add(stop.stop, stop.expect);
-      } else if (kind === 'wait') {
-        const wait = step as WaitStepValue;
-        add(wait.wait, wait.expect, 0);
-      } else if (kind === 'expect') {
-        const { expect } = step as { expect: ExpectationValue | ExpectationValue[] };
-        for (const expectation of Array.isArray(expect) ? expect : [expect]) if ('output' in expectation) add(expectation.output.of, expectation.output);
-      } else if (kind === 'capture') {
-        this.collectOutputChecks((step as CaptureStepValue).steps);
-      }
-    }
+    visitSteps(steps, {
+      stop: (step) => add(step.id, step.expect),
+      wait: (step) => add(step.id, step.expect, 0),
+      expect: (step) => {
+        for (const { expectation } of step.expectations) if ('output' in expectation) add(expectation.output.of, expectation.output);
+      },
+    });
   }
 
-  /** Stops following background programs' output (their processes go with the lab) and closes their files. */
+  /** Stops following background programs' output (their processes go with the lab) and closes their files; once. */
   async detach(): Promise<void> {
     const programs = [...this.background.values()];
+    this.background.clear();
     for (const program of programs) program.following.abort();
     await Promise.all(programs.map(async (program) => {
       await program.followed;
@@ -158,50 +138,45 @@ export class StepRunner {
     }));
   }
 
-  private async runStep(step: StepValue, label: string): Promise<void> {
+  private async runStep(step: Step, label: string): Promise<void> {
     await this.catchUpAll(CATCH_UP_MS);
-    switch (stepKind(step)) {
+    switch (step.kind) {
       case 'start':
-        return this.start(step as StartStepValue, label);
+        return this.start(step, label);
       case 'run':
-        return this.run(step as RunStepValue, label);
-      case 'parallel': {
-        const runs = (step as { parallel: RunStepValue[] }).parallel;
-        this.options.reporter.step(label, `${runs.length} runs at once: ${runs.map((run) => run.run).join(', ')}`);
-        await Promise.all(runs.map((run, index) => this.run(run, `${label}.${index + 1}`, false)));
+        return this.run(step, label);
+      case 'parallel':
+        this.options.reporter.step(label, `${step.runs.length} runs at once: ${step.runs.map((run) => run.host).join(', ')}`);
+        await Promise.all(step.runs.map((run, index) => this.run(run, `${label}.${index + 1}`, false)));
         return;
-      }
-      case 'sleep': {
-        const ms = durationMs((step as { sleep: number | string }).sleep, 0);
-        this.options.reporter.step(label, `sleep ${ms / 1000} s`);
-        await sleep(ms, this.signal);
+      case 'sleep':
+        this.options.reporter.step(label, `sleep ${step.ms / 1000} s`);
+        await sleep(step.ms, this.signal);
         return;
-      }
       case 'observe':
-        return this.observe(step as ObserveStepValue, label);
+        return this.observe(step, label);
       case 'stop':
-        return this.stop(step as StopStepValue, label);
+        return this.stop(step, label);
       case 'wait':
-        return this.wait(step as WaitStepValue, label);
-      case 'expect': {
-        const { expect } = step as { expect: unknown };
-        this.options.reporter.step(label, 'check expectations');
-        await this.catchUpAll(CATCH_UP_FINAL_MS);
-        for (const expectation of Array.isArray(expect) ? expect : [expect]) {
-          const { subject, failures } = await checkExpectation(expectation, {
-            lab: this.options.lab,
-            outputs: (id) => this.outputOf(id),
-            log: this.observations,
-            signal: this.signal,
-          });
-          this.record({ step: label, subject, failures });
-        }
-        return;
-      }
+        return this.wait(step, label);
+      case 'expect':
+        return this.expect(step, label);
       case 'capture':
-        return this.capture(step as CaptureStepValue, label);
-      default:
-        throw new StepError(label, undefined, 'unknown step');
+        return this.capture(step, label);
+    }
+  }
+
+  private async expect(step: ExpectStep, label: string): Promise<void> {
+    this.options.reporter.step(label, 'check expectations');
+    await this.catchUpAll(CATCH_UP_FINAL_MS);
+    for (const { expectation } of step.expectations) {
+      const { subject, failures } = await checkExpectation(expectation, {
+        lab: this.options.lab,
+        outputs: (id) => this.outputOf(id),
+        log: this.observations,
+        signal: this.signal,
+      });
+      this.record({ step: label, subject, failures });
     }
   }
 
@@ -221,20 +196,23 @@ export class StepRunner {
     this.options.reporter.verdict(verdict);
   }
 
-  private async argv(step: ProgramStep, label: string, host: string): Promise<string[]> {
-    const args = (step.args ?? []).map(String);
-    if (step.program) {
-      const prepared = await this.options.programs.prepare(step.program).catch((error: Error) => {
-        throw new StepError(label, host, error.message);
-      });
-      return [...prepared.interpreter, ...args];
+  private async argv(step: ProgramStep, label: string): Promise<string[]> {
+    const { program, args } = step;
+    switch (program?.kind) {
+      case 'file': {
+        const prepared = await this.options.programs.prepare(program).catch((error: Error) => {
+          throw new StepError(label, step.host, error.message);
+        });
+        return [...prepared.interpreter, ...args];
+      }
+      case 'argv':
+        return [...program.argv, ...args];
+      case 'shell':
+        return ['sh', '-c', program.script, 'sh', ...args];
+      case undefined:
+        // Validation refuses such a step; a model built by hand may still hold one.
+        throw new StepError(label, step.host, 'the step names neither a program nor a command');
     }
-    if (Array.isArray(step.command)) return [...step.command, ...args];
-    return ['sh', '-c', step.command ?? 'true', 'sh', ...args];
-  }
-
-  private stepEnv(step: ProgramStep): Record<string, string> {
-    return Object.fromEntries(Object.entries(step.env ?? {}).map(([key, value]) => [key, String(value)]));
   }
 
   private nextId(kind: string, host: string): string {
@@ -244,8 +222,9 @@ export class StepRunner {
 
   /** The step's program and arguments as one line; arguments with spaces are quoted. */
   private describe(step: ProgramStep): string {
-    const what = step.program ?? (Array.isArray(step.command) ? step.command.join(' ') : (step.command ?? ''));
-    const args = (step.args ?? []).map(String).map((arg) => (/[\s"']/.test(arg) || arg === '' ? JSON.stringify(arg) : arg));
+    const { program } = step;
+    const what = program?.kind === 'file' ? program.written : program?.kind === 'argv' ? program.argv.join(' ') : (program?.script ?? '');
+    const args = step.args.map((arg) => (/[\s"']/.test(arg) || arg === '' ? JSON.stringify(arg) : arg));
     return [what, ...args].join(' ');
   }
 
@@ -264,22 +243,22 @@ export class StepRunner {
     return this.options.lab.host(host).memoryBytes;
   }
 
-  private async start(step: StartStepValue, label: string): Promise<void> {
+  private async start(step: StartStep, label: string): Promise<void> {
     const { lab, reporter } = this.options;
-    const host = step.start;
+    const { host } = step;
     reporter.step(label, `start on ${host}: ${this.describe(step)}`);
     const id = step.id ?? this.nextId('start', host);
-    const argv = await this.argv(step, label, host);
+    const argv = await this.argv(step, label);
     const { output, live } = await this.openOutput(host, id);
     const following = new AbortController();
     const program: BackgroundProgram = { id, host, output, live, following, followed: Promise.resolve() };
     this.background.set(id, program);
     // Listening before the output can flow: the first line may be the one waited for.
-    const readiness = step.wait_for === undefined ? undefined : new Readiness(program, step.wait_for);
+    const readiness = step.waitFor === undefined ? undefined : new Readiness(program, step.waitFor);
     try {
-      await lab.inHost(host).start(id, argv, { env: this.stepEnv(step), signal: this.signal });
+      await lab.inHost(host).start(id, argv, { env: step.env, signal: this.signal });
       program.followed = lab.inHost(host).follow(id, output.sinks, following.signal);
-      if (readiness) await this.waitUntilReady(program, readiness, durationMs(step.timeout, DEFAULT_WAIT_MS), label);
+      if (readiness) await this.waitUntilReady(program, readiness, step.timeoutMs, label);
     } finally {
       readiness?.stop();
     }
@@ -317,20 +296,19 @@ export class StepRunner {
     return result.exitCode === 0 && result.stdout.trim() !== '';
   }
 
-  private async run(step: RunStepValue, label: string, announce = true): Promise<void> {
+  private async run(step: RunStep, label: string, announce = true): Promise<void> {
     const { lab, reporter } = this.options;
-    const host = step.run;
+    const { host, timeoutMs } = step;
     if (announce) reporter.step(label, `run on ${host}: ${this.describe(step)}`);
     const id = step.id ?? this.nextId('run', host);
-    const timeoutMs = durationMs(step.timeout, DEFAULT_RUN_MS);
-    const argv = await this.argv(step, label, host);
+    const argv = await this.argv(step, label);
     const { output, live } = await this.openOutput(host, id);
     // A run is expected to succeed unless it says otherwise; matched as the output passes.
     const matcher = new OutputMatcher(step.expect, 0);
     const stopMatching = output.listen((stream, chunk) => matcher.push(stream, chunk));
     let result;
     try {
-      result = await lab.inHost(host).runToCompletion(id, argv, { env: this.stepEnv(step), timeoutMs, sinks: output.sinks, signal: this.signal });
+      result = await lab.inHost(host).runToCompletion(id, argv, { env: step.env, timeoutMs, sinks: output.sinks, signal: this.signal });
     } finally {
       stopMatching();
       await output.close();
@@ -365,27 +343,27 @@ export class StepRunner {
     this.finished.set(program.id, this.sourceOf(program));
   }
 
-  private async stop(step: StopStepValue, label: string): Promise<void> {
-    const program = this.backgroundProgram(step.stop, label);
-    const signal = step.signal ?? 'SIGTERM';
-    this.options.reporter.step(label, `stop '${step.stop}' on ${program.host} (${signal})`);
+  private async stop(step: StopStep, label: string): Promise<void> {
+    const program = this.backgroundProgram(step.id, label);
+    const { signal } = step;
+    this.options.reporter.step(label, `stop '${step.id}' on ${program.host} (${signal})`);
     const stopped = await this.options.lab.inHost(program.host).stop(program.id, { signal, graceMs: STOP_GRACE_MS, abort: this.signal });
     program.end = stopped.end;
-    this.options.reporter.info(`'${step.stop}' ${describeStop(stopped, this.memoryOf(program.host))}`);
+    this.options.reporter.info(`'${step.id}' ${describeStop(stopped, this.memoryOf(program.host))}`);
     await this.finishFollowing(program);
     if (step.expect) {
       const failures = await outputFailures(this.sourceOf(program), step.expect);
-      this.record({ step: label, host: program.host, subject: `output of '${step.stop}'`, failures });
+      this.record({ step: label, host: program.host, subject: `output of '${step.id}'`, failures });
     }
   }
 
-  private async wait(step: WaitStepValue, label: string): Promise<void> {
-    const program = this.backgroundProgram(step.wait, label);
-    const timeoutMs = durationMs(step.timeout, DEFAULT_RUN_MS);
-    this.options.reporter.step(label, `wait for '${step.wait}' on ${program.host} to exit`);
+  private async wait(step: WaitStep, label: string): Promise<void> {
+    const program = this.backgroundProgram(step.id, label);
+    const { timeoutMs } = step;
+    this.options.reporter.step(label, `wait for '${step.id}' on ${program.host} to exit`);
     const end = await this.options.lab.inHost(program.host).waitForExit(program.id, timeoutMs, this.signal);
     const exit = step.expect?.exit ?? 0;
-    const subject = `'${step.wait}' exits ${exit}`;
+    const subject = `'${step.id}' exits ${exit}`;
     if (!end) {
       // Still running: it goes on (teardown ends it); its output so far stays followed.
       this.record({ step: label, host: program.host, subject, failures: [`still running after ${formatSeconds(timeoutMs)}`] });
@@ -410,14 +388,15 @@ export class StepRunner {
     return { ...this.sourceOf(running), end: status?.end };
   }
 
-  private async observe(step: ObserveStepValue, label: string): Promise<void> {
+  private async observe(step: ObserveStep, label: string): Promise<void> {
     const { lab, reporter } = this.options;
-    const spec = typeof step.observe === 'string' ? { hosts: [step.observe] } : Array.isArray(step.observe) ? { hosts: step.observe } : step.observe;
-    const shows: { title: string; command: string; name?: Observation }[] = spec.command
-      ? [{ title: spec.command, command: spec.command }]
-      : (spec.show ?? (['netstat', 'ps'] as Observation[])).map((name) => ({ name, title: OBSERVATION_COMMANDS[name], command: OBSERVATION_COMMANDS[name] }));
-    reporter.step(label, `observe ${spec.hosts.join(', ')}`);
-    for (const host of spec.hosts) {
+    const shows: { title: string; command: string; name?: ObservationName }[] =
+      step.command !== undefined
+        ? [{ title: step.command, command: step.command }]
+        : step.views.map((name) => ({ name, title: OBSERVATION_COMMANDS[name], command: OBSERVATION_COMMANDS[name] }));
+    const hosts = step.hosts.map((host) => host.name);
+    reporter.step(label, `observe ${hosts.join(', ')}`);
+    for (const host of hosts) {
       const outputs = await Promise.all(
         shows.map((show) => lab.inHost(host).command(show.command, { timeoutMs: OBSERVE_MS, signal: this.signal, asUser: show.name === undefined })),
       );
@@ -453,9 +432,9 @@ export class StepRunner {
     );
   }
 
-  private async capture(step: CaptureStepValue, label: string): Promise<void> {
+  private async capture(step: CaptureStep, label: string): Promise<void> {
     const { lab, reporter } = this.options;
-    const { host, networks, filter } = step.capture;
+    const { host, networks, filter } = step;
     reporter.step(label, `capture packets on ${host} (${networks?.join(', ') ?? 'all interfaces'})`);
     this.autoId += 1;
     const capture = await Capture.start(lab, host, { networks, filter, idPrefix: `capture-${host}-${this.autoId}`, signal: this.signal }).catch((error: Error) => {
@@ -480,18 +459,18 @@ export class StepRunner {
  * standard output or error; and the end of both, to say what it printed when it was not ready.
  */
 class Readiness {
-  readonly spec: Exclude<WaitForValue, string>;
   readonly what: string;
   private readonly matchers?: { stdout: TextMatcher; stderr: TextMatcher };
   private readonly tails = { stdout: new TailBuffer(2048), stderr: new TailBuffer(2048) };
   readonly stop: () => void;
 
-  constructor(program: BackgroundProgram, waitFor: WaitForValue) {
-    this.spec = typeof waitFor === 'string' ? { output: waitFor } : waitFor;
-    this.what = this.spec.port ? `port ${this.spec.port}/${this.spec.protocol ?? 'tcp'} to listen` : `output ${JSON.stringify(this.spec.output ?? this.spec.regex)}`;
-    if (!this.spec.port) {
-      const text = { contains: this.spec.output, regex: this.spec.regex };
-      this.matchers = { stdout: new TextMatcher('stdout', text), stderr: new TextMatcher('stderr', text) };
+  constructor(
+    program: BackgroundProgram,
+    readonly spec: WaitFor,
+  ) {
+    this.what = spec.port ? `port ${spec.port}/${spec.protocol} to listen` : `output ${JSON.stringify(spec.text?.contains ?? spec.text?.regex)}`;
+    if (!spec.port && spec.text) {
+      this.matchers = { stdout: new TextMatcher('stdout', spec.text), stderr: new TextMatcher('stderr', spec.text) };
     }
     this.stop = program.output.listen((stream, chunk) => {
       this.matchers?.[stream].push(chunk);

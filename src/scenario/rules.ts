@@ -1,24 +1,14 @@
 // Cross-field rules of a scenario that a schema cannot express: addresses against subnets,
-// names referenced across sections, routers and NAT, program files on disk. Each rule is a
-// small function adding problems; all problems are reported together.
-import { extname, posix } from 'node:path';
+// names referenced across sections, routers and NAT, files on disk; the steps' rules are in
+// step-rules.ts. Each rule is a small function adding problems; all are reported together.
+import { posix } from 'node:path';
 import { BUNDLED_PROGRAMS_DIR } from '../util/paths.js';
+import { broadcastAddress, contains, hasHostBits, networkAddress, overlaps, parseSubnet, subnetText } from '../util/ipv4.js';
 import { WRITABLE_FOLDERS, writableFolderOf } from './host-defaults.js';
-import { dottedPath, type PathSegment } from './issues.js';
+import type { PathSegment } from './issues.js';
 import { findLocalFile, localFileProblem } from './local-files.js';
-import { MAX_PROGRAM_BYTES, PROGRAM_EXTENSIONS, resolveProgramPath } from './program-path.js';
-import { closest } from './schema-messages.js';
-import { stepKind, type ExpectationValue, type RunStepValue, type ScenarioValue, type StartStepValue, type StepValue } from './schema.js';
-import {
-  broadcastAddress,
-  contains,
-  hasHostBits,
-  lastUsableAddress,
-  networkAddress,
-  overlaps,
-  parseSubnet,
-  subnetText,
-} from '../util/ipv4.js';
+import { gatewayOf, hostAt, routerAddresses, type Scenario } from './model.js';
+import { checkSteps, didYouMean, known, type Report } from './step-rules.js';
 
 export interface RuleProblem {
   path: PathSegment[];
@@ -27,9 +17,7 @@ export interface RuleProblem {
   atKey?: boolean;
 }
 
-type Report = (path: PathSegment[], message: string, atKey?: boolean) => void;
-
-export function checkRules(scenario: ScenarioValue, scenarioDir: string): RuleProblem[] {
+export function checkRules(scenario: Scenario, scenarioDir: string): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const report: Report = (path, message, atKey) => problems.push({ path, message, atKey });
   checkNetworks(scenario, report);
@@ -37,17 +25,11 @@ export function checkRules(scenario: ScenarioValue, scenarioDir: string): RulePr
   checkRouting(scenario, report);
   checkNat(scenario, report);
   checkFiles(scenario, scenarioDir, report);
-  checkSteps(scenario, scenarioDir, report);
+  checkSteps(scenario, report);
   return problems;
 }
 
-/** The address Docker reserves for the bridge on each network. */
-export function gatewayOf(scenario: ScenarioValue, network: string): string {
-  const spec = scenario.networks[network]!;
-  return spec.gateway ?? lastUsableAddress(spec.subnet);
-}
-
-function checkNetworks(scenario: ScenarioValue, report: Report) {
+function checkNetworks(scenario: Scenario, report: Report) {
   const names = Object.keys(scenario.networks);
   names.forEach((name, index) => {
     const network = scenario.networks[name]!;
@@ -70,7 +52,7 @@ function checkNetworks(scenario: ScenarioValue, report: Report) {
   });
 }
 
-function checkHostAddresses(scenario: ScenarioValue, report: Report) {
+function checkHostAddresses(scenario: Scenario, report: Report) {
   const owners = new Map<string, string>(); // "network/ip" -> host
   for (const [host, spec] of Object.entries(scenario.hosts)) {
     for (const [network, ip] of Object.entries(spec.networks)) {
@@ -104,17 +86,7 @@ function checkHostAddresses(scenario: ScenarioValue, report: Report) {
   }
 }
 
-/** Routers' addresses per network: where default routes and static routes may point. */
-function routerAddresses(scenario: ScenarioValue): Map<string, string> {
-  const addresses = new Map<string, string>(); // ip -> router
-  for (const [host, spec] of Object.entries(scenario.hosts)) {
-    if (spec.role !== 'router') continue;
-    for (const ip of Object.values(spec.networks)) addresses.set(ip, host);
-  }
-  return addresses;
-}
-
-function checkRouting(scenario: ScenarioValue, report: Report) {
+function checkRouting(scenario: Scenario, report: Report) {
   const routers = routerAddresses(scenario);
   for (const [host, spec] of Object.entries(scenario.hosts)) {
     const ownSubnets = Object.keys(spec.networks)
@@ -145,7 +117,7 @@ function checkRouting(scenario: ScenarioValue, report: Report) {
   }
 }
 
-function checkNat(scenario: ScenarioValue, report: Report) {
+function checkNat(scenario: Scenario, report: Report) {
   for (const [host, spec] of Object.entries(scenario.hosts)) {
     spec.nat?.forEach((rule, index) => {
       const path: PathSegment[] = ['hosts', host, 'nat', index];
@@ -181,7 +153,7 @@ function checkNat(scenario: ScenarioValue, report: Report) {
 /** A file copied into a host is data a person chose; beyond this it is a mistake or an attack on the host's memory. */
 export const MAX_HOST_FILE_BYTES = 64 * 1024 * 1024;
 
-function checkFiles(scenario: ScenarioValue, scenarioDir: string, report: Report) {
+function checkFiles(scenario: Scenario, scenarioDir: string, report: Report) {
   for (const [host, spec] of Object.entries(scenario.hosts)) {
     spec.files?.forEach((file, index) => {
       const from = typeof file === 'string' ? file : file.from;
@@ -199,181 +171,4 @@ function checkFiles(scenario: ScenarioValue, scenarioDir: string, report: Report
       }
     });
   }
-}
-
-function checkSteps(scenario: ScenarioValue, scenarioDir: string, report: Report) {
-  const hosts = new Set(Object.keys(scenario.hosts));
-  const started = new Set<string>();
-  const ran = new Set<string>();
-  const ids = new Map<string, string>(); // id -> dotted path of first use
-  const allIds = collectIds(scenario.steps ?? [], ['steps']); // also those given later
-
-  /** Where an id that is not known yet is given later, as a hint to move a step. */
-  const laterHint = (id: string, what: string) => {
-    const later = allIds.get(id);
-    return later ? `'${id}' is given only later (${later.path}); move ${what} after that step.` : undefined;
-  };
-
-  /** stop and wait act on a background program: one begun by an earlier start step. */
-  const checkBackgroundId = (path: PathSegment[], id: string, action: string) => {
-    if (started.has(id)) return;
-    if (ran.has(id)) {
-      report(path, `'${id}' is a run step's program, which has finished before this step; only a program begun by a start step can be ${action}.`);
-      return;
-    }
-    report(
-      path,
-      laterHint(id, 'this step') ??
-        `no program was started with id '${id}' before this step${didYouMean(id, [...started])}; set 'id: ${id}' on the start step that begins it.`,
-    );
-  };
-
-  const checkHost = (path: PathSegment[], host: string, what = 'host') => {
-    if (!hosts.has(host)) report(path, `unknown ${what} '${host}'${didYouMean(host, [...hosts])}; declared hosts: ${[...hosts].join(', ')}.`);
-  };
-
-  const checkProgram = (step: StartStepValue | RunStepValue, path: PathSegment[]) => {
-    const hasProgram = step.program !== undefined;
-    const hasCommand = step.command !== undefined;
-    if (hasProgram === hasCommand) {
-      report(path, hasProgram ? `give either 'program' or 'command', not both.` : `say what to run: add 'program: FILE' (.ts, .js, .py) or 'command: ...'.`);
-    }
-    if (step.program !== undefined) {
-      const programPath = [...path, 'program'];
-      if (!PROGRAM_EXTENSIONS.includes(extname(step.program))) {
-        report(programPath, `'${step.program}' is not a program socklab can run; use a .ts, .js or .py file, or 'command:'.`);
-      } else {
-        const found = resolveProgramPath(step.program, scenarioDir);
-        if (found.kind === 'outside') report(programPath, `'${step.program}' is outside the scenario's folder; keep programs beside the scenario.`);
-        else if (found.kind === 'missing') {
-          const where = found.searched.length > 1 ? "neither in the scenario's folder nor in socklab's programs/ folder" : "not in the scenario's folder";
-          report(programPath, `program '${step.program}' is ${where}; check the path (it is relative to the scenario).`);
-        } else if (found.kind !== 'found') report(programPath, localFileProblem('program', step.program, found, MAX_PROGRAM_BYTES));
-      }
-    }
-    if (step.id !== undefined) {
-      const first = ids.get(step.id);
-      if (first) report([...path, 'id'], `id '${step.id}' is already used at ${first}; give each program its own id.`);
-      else ids.set(step.id, path.join('.'));
-    }
-  };
-
-  const checkWaitFor = (step: StartStepValue, path: PathSegment[]) => {
-    const waitFor = step.wait_for;
-    if (typeof waitFor === 'object' && waitFor.output === undefined && waitFor.regex === undefined && waitFor.port === undefined) {
-      report([...path, 'wait_for'], `say what to wait for: 'output: TEXT', 'regex: PATTERN' or 'port: NUMBER' (a port that starts listening).`);
-    }
-    if (waitFor === undefined && step.timeout !== undefined) {
-      // A start step does not wait for its program; its timeout only bounds wait_for.
-      report([...path, 'timeout'], `'timeout' on a start step limits 'wait_for', and this step has none; add 'wait_for' or remove 'timeout'.`);
-    }
-  };
-
-  const checkExpectation = (expectation: ExpectationValue, path: PathSegment[]) => {
-    if ('output' in expectation) {
-      const id = expectation.output.of;
-      if (!started.has(id) && !ran.has(id)) {
-        report(
-          [...path, 'output', 'of'],
-          laterHint(id, 'this expectation') ??
-            `no program with id '${id}' runs before this step${didYouMean(id, [...started, ...ran])}; set 'id: ${id}' on its start or run step.`,
-        );
-      }
-    } else if ('connection' in expectation) checkHost([...path, 'connection', 'host'], expectation.connection.host);
-    else if ('listening' in expectation) checkHost([...path, 'listening', 'host'], expectation.listening.host);
-    else if ('process' in expectation) {
-      checkHost([...path, 'process', 'host'], expectation.process.host);
-      if (!expectation.process.running === !expectation.process.not_running) {
-        report([...path, 'process'], `give exactly one of 'running' or 'not_running'.`);
-      }
-    } else if ('translation' in expectation) {
-      const router = expectation.translation.router;
-      checkHost([...path, 'translation', 'router'], router, 'router');
-      if (hosts.has(router) && scenario.hosts[router]!.role !== 'router') {
-        report([...path, 'translation', 'router'], `'${router}' is not a router; translations happen on hosts with 'role: router'.`);
-      }
-    }
-  };
-
-  const walk = (steps: readonly StepValue[], base: PathSegment[]) => {
-    steps.forEach((step, index) => {
-      const path = [...base, index];
-      const kind = stepKind(step);
-      if ('start' in step) {
-        checkHost([...path, 'start'], step.start);
-        checkProgram(step, path);
-        checkWaitFor(step, path);
-        if (step.id) started.add(step.id);
-      } else if ('run' in step) {
-        checkHost([...path, 'run'], step.run);
-        checkProgram(step, path);
-        if (step.id) ran.add(step.id);
-      } else if ('parallel' in step) {
-        step.parallel.forEach((run, runIndex) => {
-          checkHost([...path, 'parallel', runIndex, 'run'], run.run);
-          checkProgram(run, [...path, 'parallel', runIndex]);
-          if (run.id) ran.add(run.id);
-        });
-      } else if ('observe' in step) {
-        const observed = typeof step.observe === 'string' ? [step.observe] : Array.isArray(step.observe) ? step.observe : step.observe.hosts;
-        const observePath = typeof step.observe === 'string' || Array.isArray(step.observe) ? [...path, 'observe'] : [...path, 'observe', 'hosts'];
-        observed.forEach((host, hostIndex) =>
-          checkHost(typeof step.observe === 'string' ? observePath : [...observePath, hostIndex], host),
-        );
-        if (typeof step.observe === 'object' && !Array.isArray(step.observe) && step.observe.show && step.observe.command !== undefined) {
-          // The command would win and the views listed in `show` would silently not appear.
-          report([...path, 'observe', 'command'], `give either 'show' (the standard views) or 'command' (one command of your own), not both; make two observe steps to see both.`);
-        }
-      } else if ('stop' in step) {
-        checkBackgroundId([...path, 'stop'], step.stop, 'stopped');
-      } else if ('wait' in step) {
-        checkBackgroundId([...path, 'wait'], step.wait, 'waited for');
-      } else if ('expect' in step) {
-        const list = Array.isArray(step.expect) ? step.expect : [step.expect];
-        list.forEach((expectation, i) =>
-          checkExpectation(expectation, Array.isArray(step.expect) ? [...path, 'expect', i] : [...path, 'expect']),
-        );
-      } else if (kind === 'capture' && 'capture' in step) {
-        checkHost([...path, 'capture', 'host'], step.capture.host);
-        const host = scenario.hosts[step.capture.host];
-        step.capture.networks?.forEach((network, i) => {
-          if (!scenario.networks[network]) {
-            report([...path, 'capture', 'networks', i], `unknown network '${network}'${didYouMean(network, Object.keys(scenario.networks))}; declared networks: ${known(scenario.networks)}.`);
-          } else if (host && !(network in host.networks)) {
-            report([...path, 'capture', 'networks', i], `'${step.capture.host}' is not on network '${network}' (it is on: ${Object.keys(host.networks).join(', ')}).`);
-          }
-        });
-        walk(step.steps, [...path, 'steps']);
-      }
-    });
-  };
-  walk(scenario.steps ?? [], ['steps']);
-}
-
-/** Every program id given in the steps, with where, in step order. */
-function collectIds(steps: readonly StepValue[], base: PathSegment[], into = new Map<string, { path: string }>()) {
-  steps.forEach((step, index) => {
-    const path = [...base, index];
-    const note = (id: string | undefined, at: PathSegment[]) => {
-      if (id !== undefined && !into.has(id)) into.set(id, { path: dottedPath(at) });
-    };
-    if ('start' in step || 'run' in step) note(step.id, path);
-    else if ('parallel' in step) step.parallel.forEach((run, i) => note(run.id, [...path, 'parallel', i]));
-    else if ('capture' in step && 'steps' in step) collectIds(step.steps, [...path, 'steps'], into);
-  });
-  return into;
-}
-
-function known(record: Record<string, unknown>): string {
-  return Object.keys(record).join(', ');
-}
-
-function didYouMean(name: string, names: readonly string[]): string {
-  const suggestion = closest(name, names);
-  return suggestion ? ` (did you mean '${suggestion}'?)` : '';
-}
-
-/** The host that has `ip` on one of its networks. */
-function hostAt(scenario: ScenarioValue, ip: string): string | undefined {
-  return Object.entries(scenario.hosts).find(([, spec]) => Object.values(spec.networks).includes(ip))?.[0];
 }

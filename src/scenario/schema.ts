@@ -6,7 +6,7 @@ import { parseSize } from '../util/sizes.js';
 import { MIN_MEMORY_BYTES, MIN_PIDS } from './host-defaults.js';
 
 // A scenario is parsed once per process: generating zod's fast parsers with `new Function`
-// costs more (about 15 ms of a `socklab validate`) than they save on one parse.
+// costs more of a `socklab validate`'s start than they save on one parse.
 z.config({ jitless: true });
 
 // Spelled out in both cases rather than with the `i` flag: JSON Schema patterns carry no

@@ -1,4 +1,4 @@
-// Issue 4: seed 004's NAT/PAT for real. The lesson passes and its who-sees-what picture
+// Seed 004's NAT/PAT for real. The lesson passes and its who-sees-what picture
 // joins all four views of one connection; without the port forward the same lesson fails
 // (negative control); the capture opens in tshark and shows the translation on the wire.
 import { execFileSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { labImageRef } from '../../src/image/lab-image.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { RecordingReporter } from '../../src/lab/reporter.js';
-import { runScenario, type RunOutcome } from '../../src/lab/run-scenario.js';
+import { runLesson, type RunOutcome } from '../../src/session/lesson.js';
 import { findLeftovers, ROOT } from './helpers.js';
 
 const runtime = new DockerRuntime();
@@ -26,7 +26,7 @@ afterAll(async () => {
 
 async function run(file: string): Promise<{ outcome: RunOutcome; reporter: RecordingReporter }> {
   const reporter = new RecordingReporter();
-  const outcome = await runScenario({ runtime, loaded: await loadScenario(file), image: labImageRef(), reporter, outputRoot: work });
+  const outcome = await runLesson({ runtime, loaded: await loadScenario(file), image: labImageRef(), reporter, outputRoot: work });
   expect(await findLeftovers(runtime, outcome.runId)).toEqual([]);
   return { outcome, reporter };
 }

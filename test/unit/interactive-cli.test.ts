@@ -1,8 +1,8 @@
-// Small decisions of the interactive commands (issue 6), without an engine: what `exec`
+// Small decisions of the interactive commands, without an engine: what `exec`
 // takes as the command, and which steps `up` runs.
 import { describe, expect, it } from 'vitest';
 import { commandAfterHost } from '../../src/cli/commands/exec.js';
-import { setupSteps } from '../../src/cli/commands/up.js';
+import { setupSteps } from '../../src/session/up.js';
 import { checkScenarioText } from '../../src/scenario/load.js';
 
 describe('exec', () => {
@@ -38,6 +38,6 @@ steps:
 `),
     );
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    expect(setupSteps(result.loaded.scenario.steps ?? []).map((step) => ('id' in step ? step.id : undefined))).toEqual(['first', 'second']);
+    expect(setupSteps(result.loaded.scenario.steps).map((step) => ('id' in step ? step.id : undefined))).toEqual(['first', 'second']);
   });
 });

@@ -1,12 +1,10 @@
-// Labs from labels (issue 6): grouping what the engine lists into labs, host selection
+// Labs from labels: grouping what the engine lists into labs, host selection
 // (`HOST`, `LAB/HOST`) with its errors, and the round trip plan -> engine -> attached lab.
 import { describe, expect, it } from 'vitest';
 import type { ContainerInfo, NetworkInfo } from '../../src/runtime/runtime.js';
 import { FakeRuntime } from '../../src/runtime/fake-runtime.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import {
-  LabSelectionError,
-  attachLab,
   labsFromEngine,
   listLabs,
   parseHostSelector,
@@ -15,6 +13,7 @@ import {
   type LabInfo,
 } from '../../src/lab/labs.js';
 import { Lab } from '../../src/lab/lab.js';
+import { LabSelectionError } from '../../src/lab/selection-error.js';
 import { planLab } from '../../src/lab/plan.js';
 import { NO_REAPER } from '../../src/lab/reaper.js';
 import { checkScenarioText } from '../../src/scenario/load.js';
@@ -168,7 +167,7 @@ hosts:
     const [found, ...others] = await listLabs(runtime);
     expect(others).toEqual([]);
     expect(found).toMatchObject({ runId: 'fed987', scenario: 'unit-attach', scenarioFile: '/lessons/attach.yaml' });
-    const attached = attachLab(runtime, found!, image);
+    const attached = Lab.attach(runtime, found!, image);
     for (const host of plan.hosts) {
       expect(attached.host(host.name)).toMatchObject({ name: host.name, container: host.container, role: host.role, ips: host.ips });
     }

@@ -13,6 +13,7 @@ import { RecordingReporter } from '../../src/lab/reporter.js';
 import { StepError, StepRunner } from '../../src/lab/step-runner.js';
 import { Capture } from '../../src/lab/capture.js';
 import { CONSOLE_MAX_LINES, SAVED_MAX_BYTES } from '../../src/lab/program-output.js';
+import { buildScenario } from '../../src/scenario/model.js';
 import type { StepValue } from '../../src/scenario/schema.js';
 
 const dirs: string[] = [];
@@ -49,6 +50,9 @@ function runner(lab: LabAccess) {
   return { runner: new StepRunner({ lab, programs: new ProgramLibrary(outputDir), reporter, outputDir }), reporter, outputDir };
 }
 
+/** Steps as a scenario writes them, as the model the runner takes. */
+const model = (steps: StepValue[]) => buildScenario({ name: 'steps', networks: {}, hosts: {}, steps }, tmpdir()).steps;
+
 const lines = (reporter: RecordingReporter, host: string) => reporter.events.flatMap((event) => (event.kind === 'output' && event.host === host ? [event.line] : []));
 
 describe('a run step', () => {
@@ -58,7 +62,7 @@ describe('a run step', () => {
     const flood = [...Array.from({ length: 640 }, () => chunk), Buffer.from('the end\n')];
     const { lab } = fakeLab({ client: { program: () => ({ stdout: flood, end: { code: 0 } }) } });
     const { runner: steps, reporter, outputDir } = runner(lab);
-    await steps.runAll([{ run: 'client', id: 'flood', command: 'flood', expect: { stdout: { contains: 'the end', lines: 640 * 4096 + 1 } } }]);
+    await steps.runAll(model([{ run: 'client', id: 'flood', command: 'flood', expect: { stdout: { contains: 'the end', lines: 640 * 4096 + 1 } } }]));
     expect(steps.verdicts.map((verdict) => verdict.failures)).toEqual([[]]);
     expect(statSync(join(outputDir, 'programs', 'flood.out')).size).toBe(640 * chunk.length + 8);
     const shown = lines(reporter, 'client');
@@ -70,7 +74,7 @@ describe('a run step', () => {
     const chunk = Buffer.alloc(1024 * 1024, 'x');
     const { lab } = fakeLab({ client: { program: () => ({ stdout: Array.from({ length: 260 }, () => chunk), end: { code: 0 } }) } });
     const { runner: steps, outputDir } = runner(lab);
-    await steps.runAll([{ run: 'client', id: 'big', command: 'big' }]);
+    await steps.runAll(model([{ run: 'client', id: 'big', command: 'big' }]));
     const saved = join(outputDir, 'programs', 'big.out');
     expect(statSync(saved).size).toBeLessThan(SAVED_MAX_BYTES + 100);
     expect(readFileSync(saved).subarray(-60).toString()).toMatch(/\[socklab: output beyond 256 MB was not saved\]\n$/);
@@ -79,7 +83,7 @@ describe('a run step', () => {
   it('that runs past its time is stopped, whole process group, and says with which signal', async () => {
     const { lab, inHost } = fakeLab({ client: { program: () => ({ stdout: ['working\n'], ignores: ['SIGTERM'] }) } });
     const { runner: steps } = runner(lab);
-    await steps.runAll([{ run: 'client', id: 'stuck', command: 'sleep 1000', timeout: 1 }]);
+    await steps.runAll(model([{ run: 'client', id: 'stuck', command: 'sleep 1000', timeout: 1 }]));
     const [verdict] = steps.verdicts;
     expect(verdict!.subject).toBe('run finishes within 1 s');
     expect(verdict!.failures).toEqual([
@@ -93,7 +97,7 @@ describe('a run step', () => {
       client: { program: () => ({ stderr: ['allocating 4 GB\n'], end: { code: 137, signal: 'SIGKILL', outOfMemory: true } }) },
     });
     const { runner: steps } = runner(lab);
-    await steps.runAll([{ run: 'client', command: 'hog' }]);
+    await steps.runAll(model([{ run: 'client', command: 'hog' }]));
     expect(steps.verdicts[0]!.failures).toEqual([
       'it ended killed: out of memory, limit 512 MB (exit code 137), expected 0; stderr: "allocating 4 GB"',
     ]);
@@ -102,7 +106,7 @@ describe('a run step', () => {
   it('quotes the end of a long output when an expectation fails', async () => {
     const { lab } = fakeLab({ client: { program: () => ({ stdout: [`${'x'.repeat(10_000)}\nlast words\n`], end: { code: 0 } }) } });
     const { runner: steps } = runner(lab);
-    await steps.runAll([{ run: 'client', command: 'talk', expect: { stdout: 'goodbye' } }]);
+    await steps.runAll(model([{ run: 'client', command: 'talk', expect: { stdout: 'goodbye' } }]));
     expect(steps.verdicts[0]!.failures[0]).toMatch(/^stdout does not contain "goodbye"; it was "\.\.\.x+\\nlast words"$/);
   });
 });
@@ -111,14 +115,14 @@ describe('a background program', () => {
   it('is ready when wait_for text appears on standard error too', async () => {
     const { lab } = fakeLab({ server: { program: () => ({ stderr: ['ready on stderr\n'] }) } });
     const { runner: steps } = runner(lab);
-    await steps.runAll([{ start: 'server', id: 'srv', command: 'serve', wait_for: 'ready on stderr', timeout: 1 }]);
+    await steps.runAll(model([{ start: 'server', id: 'srv', command: 'serve', wait_for: 'ready on stderr', timeout: 1 }]));
     await steps.detach();
   });
 
   it('that ends before it is ready stops the run, quoting what it printed', async () => {
     const { lab } = fakeLab({ server: { program: () => ({ stdout: ['starting\n'], stderr: ['EADDRINUSE\n'], end: { code: 1 } }) } });
     const { runner: steps } = runner(lab);
-    const error = await steps.runAll([{ start: 'server', id: 'srv', command: 'serve', wait_for: 'listening', timeout: 1 }]).catch((e: unknown) => e);
+    const error = await steps.runAll(model([{ start: 'server', id: 'srv', command: 'serve', wait_for: 'listening', timeout: 1 }])).catch((e: unknown) => e);
     await steps.detach();
     expect(error).toBeInstanceOf(StepError);
     expect((error as Error).message).toBe(
@@ -129,10 +133,10 @@ describe('a background program', () => {
   it('that ignores SIGTERM is stopped with SIGKILL, and the run says so', async () => {
     const { lab } = fakeLab({ server: { program: () => ({ stdout: ['up\n'], ignores: ['SIGTERM'] }) } });
     const { runner: steps, reporter } = runner(lab);
-    await steps.runAll([
+    await steps.runAll(model([
       { start: 'server', id: 'srv', command: 'serve' },
       { stop: 'srv', expect: { stdout: 'up' } },
-    ]);
+    ]));
     await steps.detach();
     const info = reporter.events.flatMap((event) => (event.kind === 'info' ? [event.message] : []));
     expect(info).toContain("'srv' did not end on SIGTERM within 5 s, so SIGKILL was sent to its whole process group: killed by SIGKILL");
@@ -144,7 +148,7 @@ describe('observe', () => {
   it('shows a command that never ends as stopped, and the run goes on', async () => {
     const { lab } = fakeLab({ server: { command: (script) => (script === 'sleep infinity' ? { exitCode: 137, timedOut: true } : undefined) } });
     const { runner: steps, reporter } = runner(lab);
-    await steps.runAll([{ observe: { hosts: ['server'], command: 'sleep infinity' } }, { sleep: '1ms' }]);
+    await steps.runAll(model([{ observe: { hosts: ['server'], command: 'sleep infinity' } }, { sleep: '1ms' }]));
     const observation = reporter.events.find((event) => event.kind === 'observation');
     expect(observation).toMatchObject({ host: 'server', title: 'sleep infinity', text: '(no answer within 10 s: stopped)' });
     expect(reporter.events.filter((event) => event.kind === 'step')).toHaveLength(2);
@@ -154,7 +158,7 @@ describe('observe', () => {
     const seen: { script: string; asUser?: boolean }[] = [];
     const { lab } = fakeLab({ server: { command: (script, options) => (seen.push({ script, asUser: options.asUser }), undefined) } });
     const { runner: steps } = runner(lab);
-    await steps.runAll([{ observe: { hosts: ['server'], command: 'ip route add 1.2.3.4 dev eth0' } }, { observe: { hosts: ['server'], show: ['iptables'] } }]);
+    await steps.runAll(model([{ observe: { hosts: ['server'], command: 'ip route add 1.2.3.4 dev eth0' } }, { observe: { hosts: ['server'], show: ['iptables'] } }]));
     expect(seen).toEqual([
       { script: 'ip route add 1.2.3.4 dev eth0', asUser: true },
       { script: 'iptables -t nat -S && iptables -S FORWARD', asUser: false },
@@ -166,7 +170,7 @@ describe('expectations', () => {
   it('on a host that does not answer fail with a reason, not a hang', async () => {
     const { lab } = fakeLab({ server: { command: () => ({ exitCode: 137, timedOut: true }) } });
     const { runner: steps } = runner(lab);
-    await steps.runAll([{ expect: [{ process: { host: 'server', running: 'node' } }, { listening: { host: 'server', port: 80 } }] }]);
+    await steps.runAll(model([{ expect: [{ process: { host: 'server', running: 'node' } }, { listening: { host: 'server', port: 80 } }] }]));
     expect(steps.verdicts.map((verdict) => verdict.failures)).toEqual([
       ["host 'server' gave no answer within 10 s (is it out of memory or processes?)"],
       ["host 'server' gave no answer within 10 s (is it out of memory or processes?)"],
@@ -178,11 +182,11 @@ describe('expectations', () => {
     const flood = [...Array.from({ length: 260 }, () => chunk), 'LAST LINE\n'];
     const { lab } = fakeLab({ server: { program: () => ({ stdout: flood, end: { code: 0 } }) } });
     const { runner: steps } = runner(lab);
-    await steps.runAll([
+    await steps.runAll(model([
       { start: 'server', id: 'srv', command: 'flood' },
       { wait: 'srv', expect: { stdout: 'LAST LINE' } },
       { expect: { output: { of: 'srv', stdout: { contains: 'LAST LINE', not_contains: 'ERROR' } } } },
-    ]);
+    ]));
     await steps.detach();
     expect(steps.verdicts.map((verdict) => verdict.failures)).toEqual([[], []]);
   });
@@ -196,7 +200,7 @@ describe('expectations', () => {
       { wait: 'srv' },
       { expect: { output: { of: 'srv', stdout: { contains: 'DONE', not_contains: 'ERROR' } } } },
     ];
-    await steps.runAll(script);
+    await steps.runAll(model(script));
     await steps.detach();
     expect(steps.verdicts.map((verdict) => [verdict.subject, verdict.failures])).toEqual([
       ["'srv' exits 0", []],

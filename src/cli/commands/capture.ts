@@ -2,13 +2,10 @@
 // packets seen by a host of a lab that is up, for N seconds or until Ctrl+C; writes the
 // pcap (for Wireshark) and its decoded text, and prints a decoded summary.
 import { resolve } from 'node:path';
-import { Capture, decodedExcerpt, interfaceOn } from '../../lab/capture.js';
-import type { LabAccess } from '../../lab/lab.js';
-import { LabSelectionError } from '../../lab/selection-error.js';
+import { captureOnHost, decodedExcerpt } from '../../session/capture.js';
 import { sleep } from '../../util/abort.js';
 import { EXIT, UsageError } from '../errors.js';
-import { onInterrupt } from '../interrupts.js';
-import { findHost } from '../lab-target.js';
+import { INTERRUPTED_EXIT, onInterrupt, type Interruption } from '../interrupts.js';
 import { consoleStyle } from '../style.js';
 
 export interface CaptureOptions {
@@ -21,43 +18,33 @@ export interface CaptureOptions {
 
 const stamp = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
-/** The scenario networks to capture on: one named network, the network behind an interface, or all (`any`). */
-async function networksToCapture(lab: LabAccess, host: string, options: CaptureOptions): Promise<string[] | undefined> {
-  const networks = Object.keys(lab.host(host).ips);
-  if (options.network && options.iface) throw new UsageError('give --network or --iface, not both.');
-  if (options.network) {
-    if (!networks.includes(options.network)) {
-      throw new LabSelectionError(`host '${host}' is not on network '${options.network}'; its networks: ${networks.join(', ')}.`);
-    }
-    return [options.network];
-  }
-  if (!options.iface || options.iface === 'any') return undefined;
-  const ifaces = await Promise.all(networks.map(async (network) => ({ network, iface: await interfaceOn(lab, host, network) })));
-  const found = ifaces.find((candidate) => candidate.iface === options.iface);
-  if (!found) {
-    const known = ifaces.map((candidate) => `${candidate.iface} (${candidate.network})`).join(', ');
-    throw new LabSelectionError(`host '${host}' has no interface '${options.iface}'; its interfaces: ${known}, or 'any'.`);
-  }
-  return [found.network];
-}
-
 export async function captureCommand(target: string, options: CaptureOptions): Promise<number> {
   const seconds = options.seconds === undefined ? undefined : Number(options.seconds);
   if (seconds !== undefined && !(seconds > 0)) throw new UsageError(`--seconds must be a positive number (got '${options.seconds}').`);
-  const { lab: info, host, attached } = await findHost(target);
-  const networks = await networksToCapture(attached, host.name, options);
+  if (options.network && options.iface) throw new UsageError('give --network or --iface, not both.');
   const started = new Date();
-  const outputDir = resolve(options.out ?? '.socklab/captures', `${info.scenario}-${info.runId}-${host.name}-${stamp(started)}`);
-
+  // An interruption stops the capture (and is success), or, before it started, the command.
   const stopped = new AbortController();
-  const stop = onInterrupt(() => stopped.abort());
+  let reason: Interruption | undefined;
+  const stop = onInterrupt((received) => {
+    reason ??= received;
+    stopped.abort();
+  });
   try {
-    const capture = await Capture.start(attached, host.name, {
-      networks,
+    const begun = await captureOnHost(target, {
+      network: options.network,
+      iface: options.iface,
       filter: options.filter,
       idPrefix: `capture-${stamp(started)}`,
       signal: stopped.signal,
+    }).catch((error: unknown) => {
+      if (reason) return reason;
+      throw error;
     });
+    if (typeof begun === 'string') return INTERRUPTED_EXIT[begun];
+    const { target: found, networks, capture } = begun;
+    const { lab: info, host } = found;
+    const outputDir = resolve(options.out ?? '.socklab/captures', `${info.scenario}-${info.runId}-${host.name}-${stamp(started)}`);
     const where = networks ? `network ${networks.join(', ')}` : 'all interfaces';
     process.stderr.write(`capturing on ${host.name} (${where})${seconds ? ` for ${seconds} s` : ''}; Ctrl+C stops\n`);
     await sleep(seconds === undefined ? 2 ** 31 - 1 : seconds * 1000, stopped.signal).catch(() => undefined);

@@ -2,10 +2,7 @@
 // died, their host rules, stray helpers), and keeps runs in progress and labs up on
 // purpose, saying so: on an engine shared by a class, those are other people's labs.
 // `--all` removes every object carrying a socklab label, and socklab's host rules.
-import { cleanupDead } from '../../lab/cleanup.js';
-import { imageForLab } from '../../lab/labs.js';
-import { teardownRun } from '../../lab/teardown.js';
-import { getRuntime } from '../context.js';
+import { removeEverything, removeLeftovers } from '../../session/labs.js';
 import { EXIT } from '../errors.js';
 
 const WHY_KEPT = {
@@ -15,15 +12,12 @@ const WHY_KEPT = {
 } as const;
 
 export async function cleanupCommand(options: { all?: boolean }): Promise<number> {
-  const runtime = getRuntime();
-  await runtime.engineInfo();
-  const image = await imageForLab(runtime);
   if (options.all) {
-    const removed = await teardownRun(runtime, image);
+    const removed = await removeEverything();
     process.stdout.write(`removed everything socklab owned: ${removed.containers} container(s), ${removed.networks} network(s), ${removed.rules} host rule(s)\n`);
     return EXIT.ok;
   }
-  const report = await cleanupDead(runtime, image);
+  const report = await removeLeftovers();
   for (const run of report.removed) {
     process.stdout.write(`removed dead run ${run.scenario} (run ${run.runId}): ${run.containers} container(s), ${run.networks} network(s), ${run.rules} host rule(s)\n`);
   }

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { ensureLabImage } from '../../image/lab-image.js';
 import { runChecks, type CheckResult, type Verdict } from '../../doctor/checks.js';
 import { SOCKLAB_ROOT } from '../../util/paths.js';
-import { getRuntime } from '../context.js';
+import { engine } from '../../session/engine.js';
 import { EXIT } from '../errors.js';
-import { consoleStyle } from '../style.js';
+import { consoleStyle, imageProgress } from '../style.js';
 
 const SYMBOL: Record<Verdict, string> = { ok: '✔', warn: '!', fail: '✘', skip: '-' };
 
@@ -44,7 +44,7 @@ function runEngineScript(): Promise<number> {
 }
 
 export async function doctorCommand(options: { fix?: boolean }): Promise<number> {
-  const runtime = getRuntime();
+  const runtime = engine();
   const style = consoleStyle();
   let results = await runChecks(runtime);
   process.stdout.write(formatChecks(results, style));
@@ -60,7 +60,7 @@ export async function doctorCommand(options: { fix?: boolean }): Promise<number>
     }
     if (results.some((result) => result.verdict === 'fail' && result.repair === 'image')) {
       process.stdout.write('\nfix: building the lab image\n');
-      const built = await ensureLabImage(runtime, (line) => process.stderr.write(`[image] ${line}\n`)).catch((error: Error) => error);
+      const built = await ensureLabImage(runtime, imageProgress).catch((error: Error) => error);
       process.stdout.write(
         built instanceof Error ? style.red(`the image build failed: ${built.message}\n`) : `built ${built.ref} in ${built.seconds.toFixed(1)} s\n`,
       );

@@ -6,7 +6,7 @@
 import type { HostProcesses } from '../../in-host/in-host.js';
 import { EXIT, UsageError } from '../errors.js';
 import { onInterrupt } from '../interrupts.js';
-import { findHost } from '../lab-target.js';
+import { findHost } from '../../session/labs.js';
 
 /** The command after the host: commander keeps a leading `--`, which is ours, not the command's. */
 export function commandAfterHost(words: string[]): string[] {

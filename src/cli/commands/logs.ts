@@ -8,7 +8,7 @@ import { ByteBatch } from '../../util/bounded-output.js';
 import { programState } from '../../in-host/contract.js';
 import { EXIT } from '../errors.js';
 import { onInterrupt } from '../interrupts.js';
-import { findHost } from '../lab-target.js';
+import { findHost } from '../../session/labs.js';
 import { consoleStyle } from '../style.js';
 
 export async function showLogsCommand(target: string, options: { follow?: boolean }): Promise<number> {

@@ -1,12 +1,13 @@
 // `socklab run SCENARIO`: bring the lab up, run the steps, show and check, tear down.
 import { loadScenario } from '../../scenario/load.js';
-import { ConsoleReporter, verdictLine } from '../../lab/reporter.js';
+import { verdictLine } from '../../lab/reporter.js';
 import { shortPath } from '../../util/paths.js';
-import { runScenario } from '../../lab/run-scenario.js';
-import { prepareEngine } from '../context.js';
+import { prepareEngine } from '../../session/engine.js';
+import { runLesson } from '../../session/lesson.js';
+import { ConsoleReporter } from '../console-reporter.js';
 import { EXIT, describeError, exitCodeOf } from '../errors.js';
 import { INTERRUPTED_EXIT, interruptible } from '../interrupts.js';
-import { consoleStyle } from '../style.js';
+import { consoleStyle, imageProgress } from '../style.js';
 
 export interface RunCommandOptions {
   keep?: boolean;
@@ -19,17 +20,9 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const reporter = new ConsoleReporter(Object.keys(loaded.scenario.hosts), style);
   const interruption = interruptible((signal) => reporter.info(`${signal} received: stopping and tearing the lab down`));
   try {
-    const { runtime, image } = await prepareEngine(interruption.signal);
+    const { runtime, image } = await prepareEngine(imageProgress, interruption.signal);
     reporter.info(`scenario ${loaded.scenario.name}: ${loaded.scenario.description ?? file}`);
-    const outcome = await runScenario({
-      runtime,
-      loaded,
-      image,
-      reporter,
-      signal: interruption.signal,
-      outputRoot: options.out,
-      keep: options.keep,
-    });
+    const outcome = await runLesson({ runtime, loaded, image, reporter, signal: interruption.signal, outputRoot: options.out, keep: options.keep });
     const failed = outcome.verdicts.filter((verdict) => verdict.failures.length > 0);
     const interrupted = interruption.received();
     if (interrupted) return INTERRUPTED_EXIT[interrupted];

@@ -5,10 +5,10 @@
 // from standard input. A hang-up or SIGTERM ends the session.
 import { EXIT } from '../errors.js';
 import { onInterrupt } from '../interrupts.js';
-import { findHost } from '../lab-target.js';
+import { findHost } from '../../session/labs.js';
 
 export async function shellCommand(target: string): Promise<number> {
-  const { runtime, lab, host, inHost } = await findHost(target);
+  const { lab, host, inHost } = await findHost(target);
   const stdin = process.stdin;
   const stdout = process.stdout;
   const tty = stdin.isTTY === true && stdout.isTTY === true;
@@ -20,7 +20,7 @@ export async function shellCommand(target: string): Promise<number> {
     if (!tty || reason !== 'SIGINT') ended.abort();
   });
   try {
-    const code = await runtime.execInteractive(host.container, inHost.shellCommand(), {
+    const code = await inHost.interactiveShell({
       tty,
       stdin,
       stdout,

@@ -3,10 +3,7 @@
 // observe steps run (observe/commands.ts), so what a student types shows the same thing.
 // `socklab ps` with no host (or with a lab's name) is `socklab status`.
 import { OBSERVATION_COMMANDS } from '../../observe/commands.js';
-import { listLabs, parseHostSelector, selectHost } from '../../lab/labs.js';
-import { LabSelectionError } from '../../lab/selection-error.js';
-import { getRuntime } from '../context.js';
-import { findHost } from '../lab-target.js';
+import { findHost, namesLab } from '../../session/labs.js';
 import { runInHost } from './exec.js';
 import { statusCommand } from './status.js';
 
@@ -24,15 +21,5 @@ export async function shortcutCommand(kind: Shortcut, target: string): Promise<n
 /** `ps`: status when nothing or a lab is named, processes when a host is. */
 export async function psCommand(target: string | undefined, options: { json?: boolean }): Promise<number> {
   if (target === undefined) return statusCommand(undefined, options);
-  const runtime = getRuntime();
-  await runtime.engineInfo();
-  const labs = await listLabs(runtime);
-  try {
-    selectHost(labs, parseHostSelector(target));
-  } catch (error) {
-    const namesLab = labs.some((lab) => lab.scenario === target || lab.runId === target);
-    if (error instanceof LabSelectionError && namesLab) return statusCommand(target, options);
-    throw error;
-  }
-  return shortcutCommand('ps', target);
+  return (await namesLab(target)) ? statusCommand(target, options) : shortcutCommand('ps', target);
 }

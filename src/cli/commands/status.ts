@@ -1,11 +1,9 @@
 // `socklab status [LAB]` (and `socklab ps` with no host): the labs that are up, their
 // hosts, addresses and the programs running in each; --json for tools; --watch redraws
 // in place every few seconds until Ctrl+C.
-import { labStatus, listLabs, selectLab, type LabStatus } from '../../lab/labs.js';
 import { LabSelectionError } from '../../lab/selection-error.js';
+import { statusOf, type LabStatus } from '../../session/labs.js';
 import { sleep } from '../../util/abort.js';
-import type { Runtime } from '../../runtime/runtime.js';
-import { getRuntime } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { onInterrupt } from '../interrupts.js';
 import { consoleStyle } from '../style.js';
@@ -18,23 +16,15 @@ export interface StatusOptions {
   interval?: string;
 }
 
-async function collect(runtime: Runtime, labName: string | undefined, signal?: AbortSignal): Promise<LabStatus[]> {
-  const labs = await listLabs(runtime, signal);
-  if (labName === undefined) return labStatus(runtime, labs, signal);
-  return labStatus(runtime, [selectLab(labs, labName)], signal);
-}
-
 const asJson = (labs: LabStatus[]) => JSON.stringify({ labs }, null, 2);
 
 export async function statusCommand(labName: string | undefined, options: StatusOptions): Promise<number> {
-  const runtime = getRuntime();
-  await runtime.engineInfo();
   if (!options.watch) {
-    const labs = await collect(runtime, labName);
+    const labs = await statusOf(labName);
     process.stdout.write(options.json ? `${asJson(labs)}\n` : formatLabs(labs, consoleStyle()));
     return EXIT.ok;
   }
-  return watch(runtime, labName, options);
+  return watch(labName, options);
 }
 
 // Cursor home, then each line clears its own rest and the screen's rest is cleared last:
@@ -43,7 +33,7 @@ const HOME = '\x1b[H';
 const CLEAR_LINE_REST = '\x1b[K';
 const CLEAR_SCREEN_REST = '\x1b[J';
 
-async function watch(runtime: Runtime, labName: string | undefined, options: StatusOptions): Promise<number> {
+async function watch(labName: string | undefined, options: StatusOptions): Promise<number> {
   const seconds = Number(options.interval ?? 2);
   if (!(seconds >= 0.5)) throw new UsageError(`--interval must be a number of seconds, at least 0.5 (got '${options.interval}')`);
   const stop = new AbortController();
@@ -54,7 +44,7 @@ async function watch(runtime: Runtime, labName: string | undefined, options: Sta
     while (!stop.signal.aborted) {
       let text: string;
       try {
-        const labs = await collect(runtime, labName, stop.signal);
+        const labs = await statusOf(labName, stop.signal);
         text = options.json ? JSON.stringify({ at: new Date().toISOString(), labs }) : formatLabs(labs, style);
       } catch (error) {
         if (stop.signal.aborted) break;

@@ -6,14 +6,15 @@
 import Table from 'cli-table3';
 import { checkScenarioFile, type LoadedScenario } from '../../scenario/load.js';
 import { formatIssue } from '../../scenario/issues.js';
-import { ConsoleReporter, RecordingReporter, verdictLine, type ConsoleStyle } from '../../lab/reporter.js';
-import { runScenario } from '../../lab/run-scenario.js';
+import { RecordingReporter, verdictLine } from '../../lab/reporter.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { BUNDLED_SCENARIOS_DIR } from '../../util/paths.js';
-import { prepareEngine } from '../context.js';
+import { prepareEngine } from '../../session/engine.js';
+import { testLesson } from '../../session/test.js';
+import { ConsoleReporter } from '../console-reporter.js';
 import { EXIT, describeError, exitCodeOf } from '../errors.js';
 import { INTERRUPTED_EXIT, interruptible, type Interruption } from '../interrupts.js';
-import { consoleStyle } from '../style.js';
+import { consoleStyle, imageProgress, type ConsoleStyle } from '../style.js';
 import { MissingPathError, displayPath, findScenarioFiles } from './list.js';
 
 export interface TestCommandOptions {
@@ -71,49 +72,21 @@ interface RunContext {
 
 async function testOne(loaded: LoadedScenario, context: RunContext): Promise<ScenarioTestResult> {
   const { style, options } = context;
-  const file = loaded.file;
-  const name = loaded.scenario.name;
   const live = options.verbose ? new ConsoleReporter(Object.keys(loaded.scenario.hosts), style) : undefined;
-  const reporter = new RecordingReporter(live);
-  const started = performance.now();
-  try {
-    const outcome = await runScenario({
-      runtime: context.runtime,
-      loaded,
-      image: context.image,
-      reporter,
-      signal: context.signal,
-      outputRoot: options.out,
-    });
-    const failed = outcome.verdicts.filter((verdict) => verdict.failures.length > 0);
-    const problems = failed.map(verdictLine);
-    // An error stops the run early: later steps and their expectations never happened.
-    if (outcome.error && !context.signal.aborted) problems.push(`stopped: ${describeError(outcome.error)}`);
-    return {
-      file,
-      name,
-      ...(outcome.error && exitCodeOf(outcome.error) === EXIT.environment ? { engineFailure: true } : {}),
-      status: context.signal.aborted ? 'interrupted' : outcome.passed ? 'pass' : 'fail',
-      seconds: outcome.seconds,
-      checksPassed: outcome.verdicts.length - failed.length,
-      checksTotal: outcome.verdicts.length,
-      problems,
-    };
-  } catch (error) {
-    // Interrupted while the lab came up, or it could not come up (e.g. a subnet already
-    // in use on the engine).
-    const aborted = context.signal.aborted;
-    return {
-      file,
-      name,
-      ...(exitCodeOf(error) === EXIT.environment ? { engineFailure: true } : {}),
-      status: aborted ? 'interrupted' : 'fail',
-      seconds: (performance.now() - started) / 1000,
-      checksPassed: 0,
-      checksTotal: 0,
-      problems: aborted ? [] : [`could not run: ${describeError(error)}`],
-    };
-  }
+  const test = await testLesson({ runtime: context.runtime, loaded, image: context.image, reporter: new RecordingReporter(live), signal: context.signal, outputRoot: options.out });
+  const failed = test.verdicts.filter((verdict) => verdict.failures.length > 0);
+  const problems = failed.map(verdictLine);
+  if (test.error !== undefined) problems.push(`${test.notRun ? 'could not run' : 'stopped'}: ${describeError(test.error)}`);
+  return {
+    file: loaded.file,
+    name: loaded.scenario.name,
+    ...(test.error !== undefined && exitCodeOf(test.error) === EXIT.environment ? { engineFailure: true } : {}),
+    status: test.status,
+    seconds: test.seconds,
+    checksPassed: test.verdicts.length - failed.length,
+    checksTotal: test.verdicts.length,
+    problems,
+  };
 }
 
 export async function testCommand(targets: string[], options: TestCommandOptions): Promise<number> {
@@ -145,7 +118,7 @@ export async function testCommand(targets: string[], options: TestCommandOptions
   const signal = interruption.signal;
   const started = performance.now();
   try {
-    const { runtime, image } = runnable.length > 0 ? await prepareEngine(signal) : { runtime: undefined, image: '' };
+    const { runtime, image } = runnable.length > 0 ? await prepareEngine(imageProgress, signal) : { runtime: undefined, image: '' };
     for (const [position, { index, loaded }] of runnable.entries()) {
       if (signal.aborted) break;
       const label = `[${position + 1}/${runnable.length}] ${loaded.scenario.name}`;

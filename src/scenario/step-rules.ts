@@ -1,0 +1,149 @@
+// The rules of the steps, one check per step kind, over the scenario model: hosts and
+// networks they name, program ids given before they are used, what a program step runs.
+// Steps are checked in order (the model's visitor), so "started before this step" is known.
+import { extname } from 'node:path';
+import { dottedPath, type PathSegment } from './issues.js';
+import { localFileProblem } from './local-files.js';
+import { visitSteps, type ProgramStep, type Scenario, type Step, type StepVisitor } from './model.js';
+import { MAX_PROGRAM_BYTES, PROGRAM_EXTENSIONS } from './program-path.js';
+import { closest } from './schema-messages.js';
+
+export type Report = (path: PathSegment[], message: string, atKey?: boolean) => void;
+
+export const known = (record: Record<string, unknown>) => Object.keys(record).join(', ');
+
+export function didYouMean(name: string, names: readonly string[]): string {
+  const suggestion = closest(name, names);
+  return suggestion ? ` (did you mean '${suggestion}'?)` : '';
+}
+
+/** Every program id given in the steps, with where, in step order. */
+function idsGiven(steps: readonly Step[]): Map<string, string> {
+  const given = new Map<string, string>();
+  const note = (step: ProgramStep) => {
+    if (step.id !== undefined && !given.has(step.id)) given.set(step.id, dottedPath(step.at));
+  };
+  visitSteps(steps, { start: note, run: note });
+  return given;
+}
+
+export function checkSteps(scenario: Scenario, report: Report): void {
+  const hosts = Object.keys(scenario.hosts);
+  const started = new Set<string>();
+  const ran = new Set<string>();
+  const firstUse = new Map<string, string>(); // id -> dotted path of the step that gives it
+  const given = idsGiven(scenario.steps); // also those given later
+
+  /** Where an id that is not known yet is given later, as a hint to move a step. */
+  const laterHint = (id: string, what: string) => {
+    const later = given.get(id);
+    return later ? `'${id}' is given only later (${later}); move ${what} after that step.` : undefined;
+  };
+
+  const checkHost = (path: PathSegment[], host: string, what = 'host') => {
+    if (!hosts.includes(host)) report(path, `unknown ${what} '${host}'${didYouMean(host, hosts)}; declared hosts: ${hosts.join(', ')}.`);
+  };
+
+  /** stop and wait act on a background program: one begun by an earlier start step. */
+  const checkBackgroundId = (path: PathSegment[], id: string, action: string) => {
+    if (started.has(id)) return;
+    if (ran.has(id)) {
+      report(path, `'${id}' is a run step's program, which has finished before this step; only a program begun by a start step can be ${action}.`);
+      return;
+    }
+    report(path, laterHint(id, 'this step') ?? `no program was started with id '${id}' before this step${didYouMean(id, [...started])}; set 'id: ${id}' on the start step that begins it.`);
+  };
+
+  /** What a start or run step runs, and its id. */
+  const checkProgram = (step: ProgramStep) => {
+    checkHost([...step.at, step.kind], step.host);
+    if (step.programAndCommand) report(step.at, `give either 'program' or 'command', not both.`);
+    else if (!step.program) report(step.at, `say what to run: add 'program: FILE' (.ts, .js, .py) or 'command: ...'.`);
+    if (step.program?.kind === 'file') {
+      const { written, location } = step.program;
+      const path = [...step.at, 'program'];
+      if (!PROGRAM_EXTENSIONS.includes(extname(written))) {
+        report(path, `'${written}' is not a program socklab can run; use a .ts, .js or .py file, or 'command:'.`);
+      } else if (location.kind === 'outside') {
+        report(path, `'${written}' is outside the scenario's folder; keep programs beside the scenario.`);
+      } else if (location.kind === 'missing') {
+        const where = location.searched.length > 1 ? "neither in the scenario's folder nor in socklab's programs/ folder" : "not in the scenario's folder";
+        report(path, `program '${written}' is ${where}; check the path (it is relative to the scenario).`);
+      } else if (location.kind !== 'found') {
+        report(path, localFileProblem('program', written, location, MAX_PROGRAM_BYTES));
+      }
+    }
+    if (step.id !== undefined) {
+      const first = firstUse.get(step.id);
+      if (first) report([...step.at, 'id'], `id '${step.id}' is already used at ${first}; give each program its own id.`);
+      else firstUse.set(step.id, step.at.join('.'));
+    }
+  };
+
+  const checks: StepVisitor = {
+    start(step) {
+      checkProgram(step);
+      if (step.waitFor && !step.waitFor.text && step.waitFor.port === undefined) {
+        report([...step.at, 'wait_for'], `say what to wait for: 'output: TEXT', 'regex: PATTERN' or 'port: NUMBER' (a port that starts listening).`);
+      }
+      if (!step.waitFor && step.timeoutWritten) {
+        // A start step does not wait for its program; its timeout only bounds wait_for.
+        report([...step.at, 'timeout'], `'timeout' on a start step limits 'wait_for', and this step has none; add 'wait_for' or remove 'timeout'.`);
+      }
+      if (step.id) started.add(step.id);
+    },
+    run(step) {
+      checkProgram(step);
+      if (step.id) ran.add(step.id);
+    },
+    observe(step) {
+      for (const host of step.hosts) checkHost(host.at, host.name);
+      if (step.showAndCommand) {
+        // The command would win and the views listed in `show` would silently not appear.
+        report([...step.at, 'observe', 'command'], `give either 'show' (the standard views) or 'command' (one command of your own), not both; make two observe steps to see both.`);
+      }
+    },
+    stop(step) {
+      checkBackgroundId([...step.at, 'stop'], step.id, 'stopped');
+    },
+    wait(step) {
+      checkBackgroundId([...step.at, 'wait'], step.id, 'waited for');
+    },
+    expect(step) {
+      for (const { expectation, at } of step.expectations) {
+        if ('output' in expectation) {
+          const id = expectation.output.of;
+          if (!started.has(id) && !ran.has(id)) {
+            report([...at, 'output', 'of'], laterHint(id, 'this expectation') ?? `no program with id '${id}' runs before this step${didYouMean(id, [...started, ...ran])}; set 'id: ${id}' on its start or run step.`);
+          }
+        } else if ('connection' in expectation) {
+          checkHost([...at, 'connection', 'host'], expectation.connection.host);
+        } else if ('listening' in expectation) {
+          checkHost([...at, 'listening', 'host'], expectation.listening.host);
+        } else if ('process' in expectation) {
+          checkHost([...at, 'process', 'host'], expectation.process.host);
+          if (!expectation.process.running === !expectation.process.not_running) report([...at, 'process'], `give exactly one of 'running' or 'not_running'.`);
+        } else {
+          const router = expectation.translation.router;
+          checkHost([...at, 'translation', 'router'], router, 'router');
+          if (hosts.includes(router) && scenario.hosts[router]!.role !== 'router') {
+            report([...at, 'translation', 'router'], `'${router}' is not a router; translations happen on hosts with 'role: router'.`);
+          }
+        }
+      }
+    },
+    capture(step) {
+      checkHost([...step.at, 'capture', 'host'], step.host);
+      const host = scenario.hosts[step.host];
+      step.networks?.forEach((network, index) => {
+        const path = [...step.at, 'capture', 'networks', index];
+        if (!scenario.networks[network]) {
+          report(path, `unknown network '${network}'${didYouMean(network, Object.keys(scenario.networks))}; declared networks: ${known(scenario.networks)}.`);
+        } else if (host && !(network in host.networks)) {
+          report(path, `'${step.host}' is not on network '${network}' (it is on: ${Object.keys(host.networks).join(', ')}).`);
+        }
+      });
+    },
+  };
+  visitSteps(scenario.steps, checks);
+}
