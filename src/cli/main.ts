@@ -63,7 +63,7 @@ program
   .option('--json', 'print JSON for tools')
   .action(action(async (folder: string | undefined, options: { json?: boolean }) => (await import('./commands/list.js')).listCommand(folder, options)));
 
-// Keeping a lab up and exploring it (issue 6): the lab lives on the engine, found by labels.
+// Keeping a lab up and exploring it: the lab lives on the engine, found by labels.
 program
   .command('up')
   .description("bring a lab up with its setup (networks, hosts, routes, NAT, the scenario's start steps) and leave it running")

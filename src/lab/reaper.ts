@@ -4,11 +4,11 @@
 // In the style of testcontainers' Ryuk, a watcher outlives this process and knows its runs:
 // it holds the read end of a pipe from this process, and the kernel closes the write end
 // when this process dies, however it dies. The watcher is a detached `sh` (its own session,
-// so the terminal's Ctrl+C and hang-up do not reach it) that costs about a megabyte while it
+// so the terminal's Ctrl+C and hang-up do not reach it) that costs next to nothing while it
 // waits; only when the pipe closes with runs still registered does it start socklab again
 // (`socklab __reap RUN...`) to remove them. A container with the engine's socket would also
 // outlive a crashed machine on a remote engine, but it needs that socket mounted, a way to
-// reach it from here, and 40 MB per watcher; labs here run on the engine of the machine
+// reach it from here, and a container per watcher; labs here run on the engine of the machine
 // that runs socklab, where a process is enough.
 //
 // The protocol on the pipe is one line per change: `+RUN` when a run's first object is about

@@ -77,6 +77,9 @@ const CR = 0x0d;
  * reported as a range of the bytes it came in (`onLine(bytes, start, end)`), so a flood of
  * millions of lines allocates nothing per line; `lineText` decodes one. A partial last line
  * waits for the rest (copied, up to MAX_LINE_BYTES); beyond that it is delivered as it is.
+ *
+ * Not node:readline: it decodes every line into a string, and it holds a line without a
+ * newline whole, however long: a program that prints one endless line would fill memory.
  */
 export class LineSplitter {
   private partial: Buffer | undefined;

@@ -1,4 +1,4 @@
-// Issue 6: `socklab doctor` on the real engine. Healthy: exit 0 with every check shown.
+// `socklab doctor` on the real engine. Healthy: exit 0 with every check shown.
 // A missing lab image is made without touching the image everyone uses: the check is
 // pointed (SOCKLAB_IMAGE_RECIPE_DIR) at a copy of the recipe with one more comment line,
 // whose hash, hence tag, differs; `doctor --fix` then builds that tag, removed afterwards.

@@ -1,4 +1,4 @@
-// Issue 6: `socklab down --all` removes everything socklab owns, every lab and host rule.
+// `socklab down --all` removes everything socklab owns, every lab and host rule.
 // It wipes every lab on the engine, so this is the ONE test that calls it (the e2e files
 // run one at a time, so in CI no other test's lab is up meanwhile).
 import { describe, expect, it } from 'vitest';

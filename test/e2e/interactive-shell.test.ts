@@ -1,4 +1,4 @@
-// Issue 6: `socklab shell HOST` in a real pseudo-terminal. tmux (Debian's, installed by
+// `socklab shell HOST` in a real pseudo-terminal. tmux (Debian's, installed by
 // scripts/setup.sh --for-tests) runs the CLI in a terminal of its own; the test types
 // with send-keys and reads the screen with capture-pane, as a person would.
 import { execFile, spawn } from 'node:child_process';

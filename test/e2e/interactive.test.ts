@@ -1,4 +1,4 @@
-// Issue 6: a lab kept up and explored from other processes, through the real CLI and the
+// A lab kept up and explored from other processes, through the real CLI and the
 // real engine: up -> status --json -> exec netstat while a client is connected -> logs ->
 // down -> nothing left. Every command is a separate `socklab` process, so everything they
 // find comes from the engine's labels, as it would from another terminal.

@@ -1,5 +1,5 @@
 // Interop between the seeds' Python programs and the TypeScript ones, on separate lab
-// hosts, through the real CLI (issue 5): the bytes on the wire are the contract, not the
+// hosts, through the real CLI: the bytes on the wire are the contract, not the
 // language. Each test checks who ran where (ps in the hosts, language-specific output)
 // so a run where both ends were secretly the same program could not pass.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The lesson library end to end, through the real CLI and engine (issue 5):
+// The lesson library end to end, through the real CLI and engine:
 // - `socklab test scenarios/` runs every bundled lesson and all of them pass;
 // - `socklab list` shows every lesson with its one-line description;
 // - every lesson can fail: a copy with one expectation altered must fail, with exactly

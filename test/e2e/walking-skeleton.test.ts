@@ -1,4 +1,4 @@
-// Issue 2's walking skeleton, end to end through the real CLI and the real engine.
+// The walking skeleton, end to end through the real CLI and the real engine.
 import { describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { parseNetstat } from '../../src/observe/netstat.js';

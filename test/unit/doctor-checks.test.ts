@@ -1,4 +1,4 @@
-// `socklab doctor`'s verdicts from what the engine reports (issue 6), without an engine:
+// `socklab doctor`'s verdicts from what the engine reports, without an engine:
 // the probe's answers, netem and its fallback, images, subnet clashes, leftovers, and the
 // summary that decides the exit code.
 import { describe, expect, it } from 'vitest';

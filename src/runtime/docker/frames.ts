@@ -3,8 +3,8 @@
 // followed by the payload.
 //
 // dockerode's own demuxStream copies the rest of its buffer for every frame it takes out, so
-// a 64 KB chunk holding many small frames is copied many times over: under a program that
-// prints a gigabyte, that alone took socklab past 150 MB. This splitter hands on payloads as
+// a chunk holding many small frames is copied many times over, and a program that prints
+// without end makes socklab's memory grow with it. This splitter hands on payloads as
 // views of the chunks they arrived in (a payload split across chunks comes in pieces) and
 // copies nothing but a header that straddles two chunks.
 
