@@ -58,11 +58,7 @@ export const PYTHON_PROGRAMS = [
  * Bundle `names` (default: all) into `outDir` as `<name><ext>` (ext `.cjs` by default so
  * the files stay CommonJS wherever they are copied). Returns name -> absolute path.
  */
-export async function bundlePrograms(
-  outDir: string,
-  names: readonly ProgramName[] = PROGRAM_NAMES,
-  ext = '.cjs',
-): Promise<Record<ProgramName, string>> {
+export async function bundlePrograms(outDir: string, names: readonly ProgramName[] = PROGRAM_NAMES, ext = '.cjs'): Promise<Record<ProgramName, string>> {
   await build({
     entryPoints: names.map((n) => ({ in: path.join(PROGRAMS_DIR, `${n}.ts`), out: n })),
     outdir: outDir,

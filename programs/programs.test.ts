@@ -385,9 +385,7 @@ describe.concurrent('lab programs (bundled, on 127.0.0.1)', { timeout: 20_000 },
     expect(c2.lines).toEqual(Array(3).fill(`sent 9 bytes to 127.0.0.1:${port2}`));
     const s2 = await srv2.exit();
     expect(s2.code).toBe(0);
-    expect(s2.lines.slice(1)).toEqual(
-      Array(3).fill(expect.stringMatching(/^datagram from 127\.0\.0\.1:\d+: Hello \[truncated: 9 bytes sent, bufsize 5\]$/)),
-    );
+    expect(s2.lines.slice(1)).toEqual(Array(3).fill(expect.stringMatching(/^datagram from 127\.0\.0\.1:\d+: Hello \[truncated: 9 bytes sent, bufsize 5\]$/)));
   });
 
   it('tcp-echo: echoes every client, prints repr of what it got, stops on SIGTERM', async ({ expect }) => {
@@ -556,8 +554,21 @@ describe.concurrent('lab programs (bundled, on 127.0.0.1)', { timeout: 20_000 },
     const [srv, port] = await server('chat-server');
     const names = ['a', 'b', 'c'];
     const clients = names.map((n) =>
-      node('chat-client', '--port', String(port), '--delay', '1500', '--interval', '200', '--linger', '1200',
-        '--line', `hi from ${n}`, '--line', `bye from ${n}`),
+      node(
+        'chat-client',
+        '--port',
+        String(port),
+        '--delay',
+        '1500',
+        '--interval',
+        '200',
+        '--linger',
+        '1200',
+        '--line',
+        `hi from ${n}`,
+        '--line',
+        `bye from ${n}`,
+      ),
     );
     const results = await Promise.all(clients.map((c) => c.exit(15_000)));
     const addr: Record<string, string> = {};
@@ -569,9 +580,7 @@ describe.concurrent('lab programs (bundled, on 127.0.0.1)', { timeout: 20_000 },
     });
     results.forEach((r, i) => {
       const me = names[i]!;
-      const expected = names
-        .filter((n) => n !== me)
-        .flatMap((n) => [`got: [${addr[n]}] hi from ${n}`, `got: [${addr[n]}] bye from ${n}`]);
+      const expected = names.filter((n) => n !== me).flatMap((n) => [`got: [${addr[n]}] hi from ${n}`, `got: [${addr[n]}] bye from ${n}`]);
       expect(r.lines.slice(1).sort()).toEqual(expected.sort());
     });
     await srv.waitFor(/^leave /, 3);

@@ -18,8 +18,7 @@ const EXIT_SERVER_ERROR = 3;
 
 const flags = parseCli({
   name: NAME,
-  summary:
-    'Seed 002 custom-protocol client: HELLO + ECHO_REQUEST (+ TIME_REQUEST), or one --malformed frame; exit 3 on a server ERROR frame.',
+  summary: 'Seed 002 custom-protocol client: HELLO + ECHO_REQUEST (+ TIME_REQUEST), or one --malformed frame; exit 3 on a server ERROR frame.',
   options: {
     host: hostFlag(),
     port: portFlag(12345, 'server TCP port'),

@@ -18,8 +18,7 @@ const LINGER_MS = 2000;
 
 const flags = parseCli({
   name: NAME,
-  summary:
-    'Seed 002 custom-protocol server: answer HELLO, ECHO_REQUEST and TIME_REQUEST frames; reply ERROR with the reason and close on a bad frame.',
+  summary: 'Seed 002 custom-protocol server: answer HELLO, ECHO_REQUEST and TIME_REQUEST frames; reply ERROR with the reason and close on a bad frame.',
   options: {
     bind: bindFlag(),
     port: portFlag(12345, 'TCP port to listen on'),

@@ -31,8 +31,7 @@ runMain(NAME, async () => {
     allowHalfOpen: true, // the client's FIN ends its data; we still finish sending ours
     onConnection: (socket, peer) => {
       socket.on('data', (chunk: Buffer) => {
-        const shown =
-          chunk.length > MAX_PRINT ? `${pyRepr(chunk.subarray(0, MAX_PRINT))}... (${chunk.length} bytes)` : pyRepr(chunk);
+        const shown = chunk.length > MAX_PRINT ? `${pyRepr(chunk.subarray(0, MAX_PRINT))}... (${chunk.length} bytes)` : pyRepr(chunk);
         console.log(`received from ${peer}: ${shown}`);
         // sendall: queue everything, and stop reading until the kernel took it.
         if (!socket.write(chunk)) {

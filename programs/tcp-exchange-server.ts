@@ -15,7 +15,7 @@ const flags = parseCli({
     bind: bindFlag(),
     port: portFlag(7001, 'TCP port to listen on'),
     message: messageFlag("Hello, i'm server!", 'the reply'),
-    timeout: timeoutFlag(30, 'seconds to wait for the client\'s data once connected'),
+    timeout: timeoutFlag(30, "seconds to wait for the client's data once connected"),
   },
 });
 

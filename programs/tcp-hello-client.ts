@@ -11,7 +11,7 @@ import { connectTcp, fmtAddr, localOf, readToEnd, runMain } from './lib/net.js';
 const NAME = 'tcp-hello-client';
 const flags = parseCli({
   name: NAME,
-  summary: 'Seed 004 TCP client: connect, print what the server sends, then this end\'s local address.',
+  summary: "Seed 004 TCP client: connect, print what the server sends, then this end's local address.",
   options: {
     host: hostFlag(),
     port: portFlag(60001, 'server TCP port'),

@@ -10,8 +10,7 @@ import { exitOnStopSignals, runMain, serveTcp } from './lib/net.js';
 const NAME = 'tcp-hello-server';
 const flags = parseCli({
   name: NAME,
-  summary:
-    'Seed 004 TCP server: accept --count connections; to each send --message and close it; then exit 0.',
+  summary: 'Seed 004 TCP server: accept --count connections; to each send --message and close it; then exit 0.',
   options: {
     bind: bindFlag(),
     port: portFlag(60001, 'TCP port to listen on'),

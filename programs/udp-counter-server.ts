@@ -8,8 +8,7 @@ import { runUdpResponder } from './lib/udp.js';
 
 runUdpResponder({
   name: 'udp-counter-server',
-  summary:
-    'Seed 001 UDP server: answer each datagram with "Server accessed.(n)", n counting from 1 (recvfrom 4096).',
+  summary: 'Seed 001 UDP server: answer each datagram with "Server accessed.(n)", n counting from 1 (recvfrom 4096).',
   port: 49152,
   count: 0,
   bufsize: 4096,

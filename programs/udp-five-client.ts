@@ -7,8 +7,7 @@ import { runUdpSender } from './lib/udp.js';
 
 runUdpSender({
   name: 'udp-five-client',
-  summary:
-    'Seed 004 UDP client: send --message once (or --count times) and exit 0 without waiting; succeeds even with no server.',
+  summary: 'Seed 004 UDP client: send --message once (or --count times) and exit 0 without waiting; succeeds even with no server.',
   port: 60002,
   message: 'Hello Server!',
   count: 1,

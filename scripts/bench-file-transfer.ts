@@ -151,13 +151,19 @@ async function main(): Promise<number> {
   const outcome = await runLesson({ runtime, loaded: checked.loaded, image, reporter });
   const failed = outcome.verdicts.filter((v) => v.failures.length > 0);
   if (outcome.error || failed.length > 0) {
-    throw new Error(`the benchmark run failed: ${[outcome.error?.message, ...failed.map((v) => `${v.step}: ${v.subject}: ${v.failures.join('; ')}`)].filter(Boolean).join('\n')}`);
+    throw new Error(
+      `the benchmark run failed: ${[outcome.error?.message, ...failed.map((v) => `${v.step}: ${v.subject}: ${v.failures.join('; ')}`)].filter(Boolean).join('\n')}`,
+    );
   }
 
   const receiver = reporter.lines('receiver');
   const sender = reporter.lines('sender');
   const figures = (tag: string, bytes: number) => {
-    const own = mustMatch(receiver, new RegExp(`^received ${bytes} bytes from \\S+ sha256=([0-9a-f]{64}) peak rss ([0-9.]+) MB$`), `the receiver's report for ${tag}`);
+    const own = mustMatch(
+      receiver,
+      new RegExp(`^received ${bytes} bytes from \\S+ sha256=([0-9a-f]{64}) peak rss ([0-9.]+) MB$`),
+      `the receiver's report for ${tag}`,
+    );
     const sent = mustMatch(sender, new RegExp(`^sent ${bytes} bytes sha256=([0-9a-f]{64})$`), `the sender's report for ${tag}`);
     const sampled = mustMatch(receiver, /^samples=(\d+) rss_kb=(\d+) total=(\d+) anon=(\d+)$/, `the memory samples for ${tag}`);
     receiver.splice(receiver.indexOf(sampled[0]), 1); // the next transfer's summary comes after
@@ -178,16 +184,41 @@ async function main(): Promise<number> {
   const diskSeconds = reporter.secondsOf('/tmp/zeros.bin');
 
   const f1 = (n: number) => n.toFixed(1);
-  const row = (label: string, values: string[], note = '') =>
-    `  ${label.padEnd(30)}${values.map((value) => value.padStart(10)).join('')}  ${note}\n`;
+  const row = (label: string, values: string[], note = '') => `  ${label.padEnd(30)}${values.map((value) => value.padStart(10)).join('')}  ${note}\n`;
   let out = `\nfile transfer between two lab hosts (10.22.0.20 -> ${RECEIVER}), run ${outcome.runId}\n`;
-  out += row('', runs.map((r) => `${r.size} MB`));
-  out += row('transfer time (s)', runs.map((r) => r.seconds.toFixed(2)), 'file-send step, wall time');
-  out += row('throughput (MB/s)', runs.map((r) => f1(r.size / r.seconds)));
-  out += row('receiver peak RSS, own (MB)', runs.map((r) => f1(r.ownPeakMb)), 'file-receive samples itself every 25 ms');
-  out += row('receiver peak RSS, ps (MB)', runs.map((r) => f1(r.psPeakMb)), `ps -o rss every 50 ms (${runs.map((r) => r.samples).join('/')} samples)`);
-  out += row('container memory, anon (MB)', runs.map((r) => f1(r.cgroupAnonMb)), "cgroup: the processes' own memory");
-  out += row('container memory, total (MB)', runs.map((r) => f1(r.cgroupTotalMb)), 'cgroup: plus the written file (/tmp is in memory)');
+  out += row(
+    '',
+    runs.map((r) => `${r.size} MB`),
+  );
+  out += row(
+    'transfer time (s)',
+    runs.map((r) => r.seconds.toFixed(2)),
+    'file-send step, wall time',
+  );
+  out += row(
+    'throughput (MB/s)',
+    runs.map((r) => f1(r.size / r.seconds)),
+  );
+  out += row(
+    'receiver peak RSS, own (MB)',
+    runs.map((r) => f1(r.ownPeakMb)),
+    'file-receive samples itself every 25 ms',
+  );
+  out += row(
+    'receiver peak RSS, ps (MB)',
+    runs.map((r) => f1(r.psPeakMb)),
+    `ps -o rss every 50 ms (${runs.map((r) => r.samples).join('/')} samples)`,
+  );
+  out += row(
+    'container memory, anon (MB)',
+    runs.map((r) => f1(r.cgroupAnonMb)),
+    "cgroup: the processes' own memory",
+  );
+  out += row(
+    'container memory, total (MB)',
+    runs.map((r) => f1(r.cgroupTotalMb)),
+    'cgroup: plus the written file (/tmp is in memory)',
+  );
   out += `\nbaselines, 100 MB in the same run:\n`;
   out += `  raw TCP, netcat between the same hosts: ${ncSeconds.toFixed(2)} s (${f1(100 / ncSeconds)} MB/s)\n`;
   out += `  writing 100 MB to the receiver's /tmp:  ${diskSeconds.toFixed(2)} s (${f1(100 / diskSeconds)} MB/s)\n`;

@@ -24,7 +24,8 @@ const SEEDS = {
   '001': 'Python クライアントサーバソケット機能 UDPプロトコル編 (Japanese): a UDP server counting its accesses, "Server accessed.(n)"',
   '002': 'Pythonでソケットを使った独自プロトコルの実装方法 (Japanese): a custom protocol over TCP, a chat server and a file transfer',
   '003': 'Python TCP/UDP socket (Korean): the TCP and UDP steps, a server and a client on port 7001',
-  '004': '【図解あり】ソケット通信の仕組みについてわかりやすく解説! (Japanese): sockets, ports and PAT; a TCP server for five clients and a UDP server for five datagrams',
+  '004':
+    '【図解あり】ソケット通信の仕組みについてわかりやすく解説! (Japanese): sockets, ports and PAT; a TCP server for five clients and a UDP server for five datagrams',
 } as const;
 type SeedId = keyof typeof SEEDS;
 
@@ -43,7 +44,7 @@ const LESSONS: Record<string, LessonNotes> = {
     lookFor: [
       "the server's `connection from 10.0.0.20:PORT`: the client's address and the ephemeral port its kernel chose;",
       "the server's netstat: the listening socket on 0.0.0.0:60001 and the connection in TIME_WAIT (the server closed first);",
-      'ps: the program runs in the server\'s container only.',
+      "ps: the program runs in the server's container only.",
     ],
   },
   'tcp-echo': {
@@ -86,7 +87,7 @@ const LESSONS: Record<string, LessonNotes> = {
     teaches: `Seed 004's \`server_tcp.py\` loops \`while count < 5\`: five \`accept()\`s, each answered with \`Hello World!\` and closed, then \`s.close()\`. On one laptop the five source addresses are all 127.0.0.1; here five clients on five hosts connect one after another, so the server prints five different addresses.`,
     lookFor: [
       "the server's five `connection from 10.20.5.2X:PORT` lines, one per client host;",
-      "after the fifth the server exits by itself; its netstat shows no listener, only the five connections in TIME_WAIT (the server closed each one first);",
+      'after the fifth the server exits by itself; its netstat shows no listener, only the five connections in TIME_WAIT (the server closed each one first);',
       'a sixth client is refused.',
     ],
   },
@@ -130,7 +131,7 @@ const LESSONS: Record<string, LessonNotes> = {
     seeds: ['003'],
     teaches: `Seed 003 lists the TCP steps: the server opens a socket and waits, the client opens one and asks to connect, the server accepts, and they exchange data. Its server on port 7001 accepts one connection, prints the client's message, answers \`Hello, i'm server!\` and closes.`,
     lookFor: [
-      'the client: `Connection Success..` and the server\'s answer;',
+      "the client: `Connection Success..` and the server's answer;",
       "the server: the client's address and message, then it exits; its netstat shows the connection no longer established (in TIME_WAIT on whichever end closed first).",
     ],
   },
@@ -147,17 +148,13 @@ const LESSONS: Record<string, LessonNotes> = {
     teaches: `Seed 000's own Python \`udp_server.py\` and \`udp_client.py\`, changed only in address: the server binds 0.0.0.0 instead of 127.0.0.1, and the client takes the server's address as its first argument. The seed's \`print(data, addr)\` now shows a real remote address.`,
     lookFor: [
       "the server's `b'Hello UDP' ('10.20.12.20', PORT)`: Python's bytes literal and the sender's address tuple;",
-      "the start times printed with `datetime`, as in the seed.",
+      'the start times printed with `datetime`, as in the seed.',
     ],
   },
   'python-tcp-echo': {
     seeds: ['000'],
     teaches: `Seed 000's own Python \`tcp_server.py\` (an accept loop that echoes with \`sendall()\`) and \`tcp_client.py\` (\`print('Received', repr(data))\`), changed only in address. The server runs until it is stopped, as in the seed.`,
-    lookFor: [
-      "the client's `Received b'Hello TCP'`;",
-      "the server's `b'Hello TCP' ('10.20.13.20', PORT)`;",
-      'netstat and ps: `python3` listening on 50000.',
-    ],
+    lookFor: ["the client's `Received b'Hello TCP'`;", "the server's `b'Hello TCP' ('10.20.13.20', PORT)`;", 'netstat and ps: `python3` listening on 50000.'],
   },
   'python-udp-counter': {
     seeds: ['001'],
@@ -185,7 +182,7 @@ const LESSONS: Record<string, LessonNotes> = {
     teaches: `Seed 004's own Python \`server_tcp.py\` and \`client_tcp.py\`, changed only in address, with five client hosts. After five connections the server closes its socket, and, as the seed says, a TCP client that asks after that gets an error: with the seed's client, Python's \`ConnectionRefusedError\` traceback.`,
     lookFor: [
       "the server's five `Source IP Address: ('10.20.17.2X', PORT)` lines;",
-      'each client prints `b\'Hello World!\'`;',
+      "each client prints `b'Hello World!'`;",
       'the sixth client: `ConnectionRefusedError: [Errno 111] Connection refused`, exit code 1.',
     ],
   },
@@ -218,9 +215,9 @@ const LESSONS: Record<string, LessonNotes> = {
     teaches: `Seed 004 explains that a router translates a LAN's private address and port into its public ones (PAT), and that the server side's gateway forwards its public 34.111.64.3:80 to the server's 10.10.10.67:60001. This lesson builds that picture with real routers: a client on a private LAN behind router A (masquerade), "the Internet" in a documentation range, and router B forwarding port 80 to the server.`,
     lookFor: [
       "the client thinks it talks to 203.0.113.3:80; the server sees the connection coming from router A's public 203.0.113.1, never from 192.168.0.10;",
-      "conntrack on each router: the original and the translated addresses;",
+      'conntrack on each router: the original and the translated addresses;',
       'the capture on router A: each packet on the LAN side, then again, translated, on the Internet side;',
-      "the `who sees what` table at the end, hop by hop.",
+      'the `who sees what` table at the end, hop by hop.',
     ],
   },
 };
@@ -262,7 +259,9 @@ function topology(loaded: LoadedScenario): string {
     .join('\n');
   const hosts = Object.entries(scenario.hosts)
     .map(([name, host]) => {
-      const addresses = Object.entries(host.networks).map(([network, ip]) => `${ip} (${network})`).join(', ');
+      const addresses = Object.entries(host.networks)
+        .map(([network, ip]) => `${ip} (${network})`)
+        .join(', ');
       return `| ${name} | ${host.role} | ${addresses} | ${(runs.get(name) ?? []).join(', ') || '-'} |`;
     })
     .join('\n');

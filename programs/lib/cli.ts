@@ -103,15 +103,7 @@ export function helpText(spec: { name: string; summary: string; options: Record<
   }
   rows.push(['-h, --help', 'show this help and exit']);
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
-  return [
-    `usage: ${spec.name} [flags]`,
-    '',
-    spec.summary,
-    '',
-    'flags:',
-    ...rows.map(([flag, help]) => `  ${flag.padEnd(width)}${help}`),
-    '',
-  ].join('\n');
+  return [`usage: ${spec.name} [flags]`, '', spec.summary, '', 'flags:', ...rows.map(([flag, help]) => `  ${flag.padEnd(width)}${help}`), ''].join('\n');
 }
 
 function parseNumber(flag: string, raw: string, o: NumberOpt | NumberListOpt): number {
@@ -120,14 +112,7 @@ function parseNumber(flag: string, raw: string, o: NumberOpt | NumberListOpt): n
   const max = o.max ?? Infinity;
   if (!Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || n < min || n > max) {
     const kind = o.integer ? 'an integer' : 'a number';
-    const range =
-      min !== -Infinity && max !== Infinity
-        ? ` from ${min} to ${max}`
-        : min !== -Infinity
-          ? ` >= ${min}`
-          : max !== Infinity
-            ? ` <= ${max}`
-            : '';
+    const range = min !== -Infinity && max !== Infinity ? ` from ${min} to ${max}` : min !== -Infinity ? ` >= ${min}` : max !== Infinity ? ` <= ${max}` : '';
     throw new UsageError(`--${flag} must be ${kind}${range} (got ${JSON.stringify(raw)})`);
   }
   return n;
@@ -155,9 +140,7 @@ function describeParseError(err: unknown): string {
 }
 
 /** Parse and validate; throws UsageError. `help` is true when --help was given. */
-export function parseFlags<const O extends Record<string, OptSpec>>(
-  spec: CliSpec<O>,
-): { help: true } | { help: false; values: CliValues<O> } {
+export function parseFlags<const O extends Record<string, OptSpec>>(spec: CliSpec<O>): { help: true } | { help: false; values: CliValues<O> } {
   const config: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
     help: { type: 'boolean', short: 'h' },
   };

@@ -174,7 +174,6 @@ export function oneLine(text: string): string {
   });
 }
 
-
 /** Resolve a host name to one address (numeric addresses come back unchanged). */
 export async function resolveHost(host: string): Promise<string> {
   if (net.isIP(host)) return host;

@@ -30,9 +30,7 @@ export const FrameType = {
 export type FrameTypeName = keyof typeof FrameType;
 export type FrameTypeCode = (typeof FrameType)[FrameTypeName];
 
-const NAMES = new Map<number, FrameTypeName>(
-  (Object.entries(FrameType) as [FrameTypeName, number][]).map(([name, code]) => [code, name]),
-);
+const NAMES = new Map<number, FrameTypeName>((Object.entries(FrameType) as [FrameTypeName, number][]).map(([name, code]) => [code, name]));
 
 export function isFrameType(code: number): code is FrameTypeCode {
   return NAMES.has(code);
@@ -61,11 +59,7 @@ export interface Frame {
  * uint32) so a client can send deliberately malformed frames; `length` without a
  * matching payload sends just the claimed length.
  */
-export function encodeFrame(
-  type: number,
-  payload: string | Uint8Array = '',
-  overrides: { version?: number; length?: number } = {},
-): Buffer {
+export function encodeFrame(type: number, payload: string | Uint8Array = '', overrides: { version?: number; length?: number } = {}): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload);
   const length = overrides.length ?? body.length;
   if (overrides.length === undefined && body.length > MAX_PAYLOAD) {
@@ -151,9 +145,7 @@ export class FrameDecoder {
       this.failed = new ProtocolError(`stream ended inside a frame header (${this.buf.length} of ${HEADER_SIZE} bytes)`);
     } else {
       const want = this.buf.readUInt32BE(2);
-      this.failed = new ProtocolError(
-        `stream ended inside a frame payload (${this.buf.length - HEADER_SIZE} of ${want} bytes)`,
-      );
+      this.failed = new ProtocolError(`stream ended inside a frame payload (${this.buf.length - HEADER_SIZE} of ${want} bytes)`);
     }
     return this.failed;
   }

@@ -129,10 +129,7 @@ export async function udpRequest(
   const socket = dgram.createSocket(udpType(address));
   try {
     const replied = new Promise<{ reply: Buffer; from: dgram.RemoteInfo }>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Failure(`no reply from ${fmtAddr(address, port)} within ${timeoutSec}s`)),
-        timeoutSec * 1000,
-      );
+      const timer = setTimeout(() => reject(new Failure(`no reply from ${fmtAddr(address, port)} within ${timeoutSec}s`)), timeoutSec * 1000);
       socket.once('message', (msg, rinfo) => {
         clearTimeout(timer);
         resolve({ reply: msg.subarray(0, bufsize), from: rinfo });

@@ -78,7 +78,11 @@ program
   .option('--json', 'print JSON for tools')
   .option('--watch', 'redraw in place until Ctrl+C')
   .option('--interval <seconds>', 'seconds between redraws with --watch', '2')
-  .action(action(async (lab: string | undefined, options: { json?: boolean; watch?: boolean; interval?: string }) => (await import('./commands/status.js')).statusCommand(lab, options)));
+  .action(
+    action(async (lab: string | undefined, options: { json?: boolean; watch?: boolean; interval?: string }) =>
+      (await import('./commands/status.js')).statusCommand(lab, options),
+    ),
+  );
 
 program
   .command('exec')

@@ -66,7 +66,8 @@ export function capabilityVerdict(probe: ProbeResult): CheckResult {
     return {
       name,
       verdict: 'ok',
-      detail: 'NET_ADMIN works in a container: routes, iptables (nat, and ip6tables for the isolation rules), ip_forward for routers; programs can be run without it (setpriv)',
+      detail:
+        'NET_ADMIN works in a container: routes, iptables (nat, and ip6tables for the isolation rules), ip_forward for routers; programs can be run without it (setpriv)',
     };
   }
   const what = missing.map((key) => `${key}${probe[key]?.error ? ` (${probe[key]!.error})` : ' (no answer)'}`).join('; ');
@@ -139,9 +140,7 @@ export function oldImagesVerdict(current: string, images: ImageInfo[], container
     name,
     verdict: 'warn',
     detail: `images of earlier recipes: ${list}`,
-    ...(removable.length > 0
-      ? { fix: `docker rmi ${removable.map((image) => image.ref).join(' ')} (frees about ${megabytes.toFixed(0)} MB)` }
-      : {}),
+    ...(removable.length > 0 ? { fix: `docker rmi ${removable.map((image) => image.ref).join(' ')} (frees about ${megabytes.toFixed(0)} MB)` } : {}),
   };
 }
 

@@ -31,7 +31,11 @@ export function recipeDir(env = process.env): string {
 export function recipeHash(dir = recipeDir()): string {
   const hash = createHash('sha256');
   for (const file of RECIPE_FILES) {
-    hash.update(file).update('\0').update(readFileSync(join(dir, file))).update('\0');
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(dir, file)))
+      .update('\0');
   }
   hash.update(IMPORT_CHANGES.join('\n'));
   return hash.digest('hex').slice(0, 12);
@@ -113,8 +117,6 @@ function runScript(script: string, args: string[], log: (line: string) => void, 
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`image build failed (exit ${code}):\n${tail.join('\n')}`)),
-    );
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`image build failed (exit ${code}):\n${tail.join('\n')}`))));
   });
 }

@@ -135,7 +135,18 @@ export interface HostProgram {
   command: string;
 }
 
-const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM', 25: 'SIGXFSZ' };
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  3: 'SIGQUIT',
+  6: 'SIGABRT',
+  9: 'SIGKILL',
+  11: 'SIGSEGV',
+  13: 'SIGPIPE',
+  14: 'SIGALRM',
+  15: 'SIGTERM',
+  25: 'SIGXFSZ',
+};
 
 /** Reads "CODE OOM_BEFORE OOM_AFTER" (or a bare code). */
 export function parseEnd(text: string): ProgramEnd | undefined {

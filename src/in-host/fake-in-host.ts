@@ -131,11 +131,7 @@ export class FakeInHost implements InHost {
     return this.mustFind(id).end;
   }
 
-  async runToCompletion(
-    id: string,
-    argv: string[],
-    options: { timeoutMs: number; sinks: OutputSinks; signal?: AbortSignal },
-  ): Promise<RunResult> {
+  async runToCompletion(id: string, argv: string[], options: { timeoutMs: number; sinks: OutputSinks; signal?: AbortSignal }): Promise<RunResult> {
     this.calls.push(`run ${id} ${argv.join(' ')}`);
     options.signal?.throwIfAborted();
     const process = this.launch(id, argv, false);

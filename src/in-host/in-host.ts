@@ -149,7 +149,13 @@ export class HostProcesses implements InHost {
     const limit = deadline(timeoutMs + STREAM_SLACK_MS, `a command on host '${this.host}'`, options.signal);
     try {
       const result = await this.runtime.exec(this.container, argv, { signal: limit.signal, stdout: options.sink });
-      return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, timedOut: result.exitCode === 137, truncated: result.truncated ?? false };
+      return {
+        exitCode: result.exitCode,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        timedOut: result.exitCode === 137,
+        truncated: result.truncated ?? false,
+      };
     } catch (error) {
       if (!limit.expired) throw error;
       return { exitCode: -1, stdout: '', stderr: '', timedOut: true, truncated: false };
@@ -162,7 +168,9 @@ export class HostProcesses implements InHost {
   private async must(script: string, what: string, signal?: AbortSignal): Promise<string> {
     const result = await this.command(script, { signal });
     if (result.exitCode !== 0) {
-      const why = result.timedOut ? `no answer within ${formatSeconds(DEFAULT_COMMAND_MS)}` : `exit ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(-300)}`;
+      const why = result.timedOut
+        ? `no answer within ${formatSeconds(DEFAULT_COMMAND_MS)}`
+        : `exit ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(-300)}`;
       throw new Error(`${what} on host '${this.host}' failed (${why})`);
     }
     return result.stdout;

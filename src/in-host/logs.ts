@@ -19,7 +19,8 @@ export type LogLineHandler = (id: string, stream: LogStream, bytes: Buffer, star
 const EMPTY = Buffer.alloc(0);
 const HEADING = /^==> (.+)\.(out|err) <==$/;
 /** '==> ': only a line starting so is read as text, to see whether it is a heading. */
-const isHeadingStart = (bytes: Buffer, start: number) => bytes[start] === 0x3d && bytes[start + 1] === 0x3d && bytes[start + 2] === 0x3e && bytes[start + 3] === 0x20;
+const isHeadingStart = (bytes: Buffer, start: number) =>
+  bytes[start] === 0x3d && bytes[start + 1] === 0x3d && bytes[start + 2] === 0x3e && bytes[start + 3] === 0x20;
 
 /**
  * Turns `tail -v` output into program lines. The blank line tail puts before each new

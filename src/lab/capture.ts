@@ -68,9 +68,7 @@ export class Capture {
     const inHost = lab.inHost(host);
     // Every interface of the host, once: for the targets and for the legend of `any` captures.
     const networks = Object.entries(lab.host(host).ips);
-    const ifaces = new Map(
-      await Promise.all(networks.map(async ([network]) => [network, await interfaceOn(lab, host, network, options.signal)] as const)),
-    );
+    const ifaces = new Map(await Promise.all(networks.map(async ([network]) => [network, await interfaceOn(lab, host, network, options.signal)] as const)));
     const legend = networks.map(([network, ip]) => `${ifaces.get(network)} = ${network} ${ip}`).join(', ');
     const targets: CaptureTarget[] = options.networks?.length
       ? options.networks.map((network) => ({ name: `${host}-${network}`, iface: ifaces.get(network)! }))
@@ -82,7 +80,19 @@ export class Capture {
         const id = `${options.idPrefix}-${index}`;
         const file = `${CAPTURES_DIR_IN_HOST}/${target.name}.pcap`;
         // The filter is one argument: tcpdump reads it whole, and no shell ever parses it.
-        const argv = ['tcpdump', '--immediate-mode', '-U', '-n', '-i', target.iface, '-c', String(MAX_PACKETS), '-w', file, ...(options.filter ? [options.filter] : [])];
+        const argv = [
+          'tcpdump',
+          '--immediate-mode',
+          '-U',
+          '-n',
+          '-i',
+          target.iface,
+          '-c',
+          String(MAX_PACKETS),
+          '-w',
+          file,
+          ...(options.filter ? [options.filter] : []),
+        ];
         await inHost.start(id, argv, { signal: options.signal, own: true });
         try {
           await waitUntilListening(lab, host, id, options.signal);
@@ -122,7 +132,11 @@ export class Capture {
           packets += 1;
           if (firstLines.length < KEPT_LINES) firstLines.push(lineText(bytes, start, end).trimStart());
         });
-        const result = await inHost.command(`tcpdump -n -ttttt -r ${file} 2>/dev/null`, { timeoutMs: 120_000, signal, sink: (chunk) => (splitter.push(chunk), sink(chunk)) });
+        const result = await inHost.command(`tcpdump -n -ttttt -r ${file} 2>/dev/null`, {
+          timeoutMs: 120_000,
+          signal,
+          sink: (chunk) => (splitter.push(chunk), sink(chunk)),
+        });
         splitter.flush();
         return result.exitCode === 0;
       });

@@ -22,7 +22,8 @@ export type RunState = 'running' | 'elsewhere' | 'up' | 'dead';
 export function runState(lab: LabInfo): RunState {
   if (lab.owner === 'alive') return 'running';
   if (lab.owner === 'elsewhere') return 'elsewhere';
-  const whole = lab.hosts.length > 0 && lab.hosts.every((host) => host.state === 'running') && (lab.expectedHosts === undefined || lab.hosts.length === lab.expectedHosts);
+  const whole =
+    lab.hosts.length > 0 && lab.hosts.every((host) => host.state === 'running') && (lab.expectedHosts === undefined || lab.hosts.length === lab.expectedHosts);
   return lab.kept && whole ? 'up' : 'dead';
 }
 
@@ -51,7 +52,14 @@ export async function snapshotEngine(runtime: Runtime, image: string | undefined
     runtime.listNetworks({ signal }),
     image ? listBridgeRules(runtime, image, signal).catch(() => undefined) : undefined,
   ]);
-  return { labs: labsFromEngine(containers, networks.filter((network) => LABEL.run in network.labels)), helpers: strayHelpers(containers), rules };
+  return {
+    labs: labsFromEngine(
+      containers,
+      networks.filter((network) => LABEL.run in network.labels),
+    ),
+    helpers: strayHelpers(containers),
+    rules,
+  };
 }
 
 export interface CleanupReport {

@@ -33,12 +33,19 @@ function listed(items: string[]): string {
 
 function describeSockets(sockets: SocketRecord[]): string {
   if (sockets.length === 0) return 'no sockets';
-  return listed(sockets.map((s) => `${s.protocol} ${endpointText(s.local)} ${endpointText(s.remote)} ${s.state} ${s.pid ? `${s.pid}/${s.program}` : ''}`.trim()));
+  return listed(
+    sockets.map((s) => `${s.protocol} ${endpointText(s.local)} ${endpointText(s.remote)} ${s.state} ${s.pid ? `${s.pid}/${s.program}` : ''}`.trim()),
+  );
 }
 
 function describeFlows(flows: ConntrackFlow[]): string {
   if (flows.length === 0) return 'no tracked connections';
-  return listed(flows.map((f) => `${f.protocol} ${endpointText(f.original.src)} -> ${endpointText(f.original.dst)} seen as ${endpointText(f.srcAfter)} -> ${endpointText(f.dstAfter)}`));
+  return listed(
+    flows.map(
+      (f) =>
+        `${f.protocol} ${endpointText(f.original.src)} -> ${endpointText(f.original.dst)} seen as ${endpointText(f.srcAfter)} -> ${endpointText(f.dstAfter)}`,
+    ),
+  );
 }
 
 /** netstat's PID/Program column: the program is matched by name, the PID by placeholder. */

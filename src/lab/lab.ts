@@ -109,7 +109,13 @@ export class Lab implements LabAccess {
     options: { log: LabLog; signal?: AbortSignal; reaper?: Reaper },
   ): Promise<Lab> {
     const { signal } = options;
-    const hosts = plan.hosts.map((host) => ({ name: host.name, container: host.container, role: host.role, ips: host.ips, memoryBytes: host.limits.memoryBytes }));
+    const hosts = plan.hosts.map((host) => ({
+      name: host.name,
+      container: host.container,
+      role: host.role,
+      ips: host.ips,
+      memoryBytes: host.limits.memoryBytes,
+    }));
     const lab = new Lab(runtime, plan.runId, plan.scenario, hosts, image);
     await checkEngineCanHold(runtime, loaded, plan, signal);
     signal?.throwIfAborted();
@@ -154,7 +160,9 @@ export class Lab implements LabAccess {
   private async setUp(host: string, script: string, signal?: AbortSignal): Promise<void> {
     const result = await this.inHost(host).command(script, { timeoutMs: SETUP_TIMEOUT_MS, signal });
     if (result.exitCode !== 0) {
-      const why = result.timedOut ? `it did not finish within ${SETUP_TIMEOUT_MS / 1000} s` : `exit ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(-300)}`;
+      const why = result.timedOut
+        ? `it did not finish within ${SETUP_TIMEOUT_MS / 1000} s`
+        : `exit ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(-300)}`;
       throw new Error(`network setup (routes, NAT) failed on host '${host}' (${why})`);
     }
   }
@@ -210,14 +218,22 @@ async function checkEngineCanHold(runtime: Runtime, loaded: LoadedScenario, plan
     const owner = clash.labels[LABEL.scenario]
       ? ` (socklab lab '${clash.labels[LABEL.scenario]}', run ${clash.labels[LABEL.run]}: 'socklab down ${clash.labels[LABEL.run]}' removes it)`
       : '';
-    issues.push(issue(['networks', name, 'subnet'], `subnet ${network.subnet} overlaps the engine's network '${clash.name}' (${clash.subnets.join(', ')})${owner}; choose another range.`));
+    issues.push(
+      issue(
+        ['networks', name, 'subnet'],
+        `subnet ${network.subnet} overlaps the engine's network '${clash.name}' (${clash.subnets.join(', ')})${owner}; choose another range.`,
+      ),
+    );
   }
   for (const [image, found] of present) {
     if (found) continue;
     const where = Object.entries(loaded.scenario.hosts).find(([, host]) => host.image === image);
     const path = where ? ['hosts', where[0], 'image'] : ['image'];
     issues.push(
-      issue(path, `the engine has no image '${image}', and socklab does not pull images; build or load it first (docker build -t ${image} ..., or docker load), or remove 'image:' to use socklab's lab image.`),
+      issue(
+        path,
+        `the engine has no image '${image}', and socklab does not pull images; build or load it first (docker build -t ${image} ..., or docker load), or remove 'image:' to use socklab's lab image.`,
+      ),
     );
   }
   if (capacity) {
@@ -240,7 +256,9 @@ function explainCreateError(error: unknown, loaded: LoadedScenario, path: string
   const at = (message: string): ScenarioError =>
     new ScenarioError([{ file: loaded.file, ...loaded.source.position(path), path: path.join('.'), message, layer: 'engine' }]);
   if (/pool overlaps|overlap/i.test(error.engineMessage)) {
-    return at(`another network took this subnet while the lab came up (a concurrent 'socklab up'?): ${error.engineMessage}. Run 'socklab status' to see the labs that are up, then try again.`);
+    return at(
+      `another network took this subnet while the lab came up (a concurrent 'socklab up'?): ${error.engineMessage}. Run 'socklab status' to see the labs that are up, then try again.`,
+    );
   }
   if (error instanceof NotFoundError && /image/i.test(error.engineMessage)) {
     return at(`the engine has no such image (${error.engineMessage}); build or load it first, or remove 'image:' to use socklab's lab image.`);

@@ -113,7 +113,10 @@ export function labsFromEngine(containers: ContainerInfo[], networks: NetworkInf
 
 export async function listLabs(runtime: Runtime, signal?: AbortSignal): Promise<LabInfo[]> {
   const [containers, networks] = await Promise.all([runtime.listContainers([LABEL.run], { signal }), runtime.listNetworks({ signal })]);
-  return labsFromEngine(containers, networks.filter((network) => LABEL.run in network.labels));
+  return labsFromEngine(
+    containers,
+    networks.filter((network) => LABEL.run in network.labels),
+  );
 }
 
 export interface HostSelector {
@@ -233,7 +236,13 @@ export async function labStatus(runtime: Runtime, labs: LabInfo[], signal?: Abor
           lab.hosts.map(async (host) => ({
             ...host,
             // A host that stopped, or went away since the listing, simply shows no programs.
-            programs: host.state === 'running' ? await handle.inHost(host.name).list(signal).catch(() => []) : [],
+            programs:
+              host.state === 'running'
+                ? await handle
+                    .inHost(host.name)
+                    .list(signal)
+                    .catch(() => [])
+                : [],
           })),
         ),
       };

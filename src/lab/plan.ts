@@ -74,10 +74,7 @@ export function runLabels(runId: string, scenario: string, options: RunLabelOpti
   };
 }
 
-export function planLab(
-  scenario: Scenario,
-  options: { runId: string; image: string; scenarioFile?: string; scenarioDir?: string; keep?: boolean },
-): LabPlan {
+export function planLab(scenario: Scenario, options: { runId: string; image: string; scenarioFile?: string; scenarioDir?: string; keep?: boolean }): LabPlan {
   const { runId } = options;
   const base = runLabels(runId, scenario.name, { scenarioFile: options.scenarioFile, keep: options.keep, hosts: Object.keys(scenario.hosts).length });
   const bridges = bridgeNames(runId, Object.keys(scenario.networks));

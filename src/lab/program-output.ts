@@ -83,7 +83,10 @@ export class ProgramOutput {
     let part = chunk;
     if (chunk.length > room) {
       this.savedFull[stream] = true;
-      part = Buffer.concat([chunk.subarray(0, Math.max(0, room)), Buffer.from(`\n[socklab: output beyond ${SAVED_MAX_BYTES / 1024 / 1024} MB was not saved]\n`)]);
+      part = Buffer.concat([
+        chunk.subarray(0, Math.max(0, room)),
+        Buffer.from(`\n[socklab: output beyond ${SAVED_MAX_BYTES / 1024 / 1024} MB was not saved]\n`),
+      ]);
     }
     if (!this.writers[stream].write(part)) return once(this.writers[stream], 'drain').then(() => undefined);
   }
@@ -99,7 +102,9 @@ export class ProgramOutput {
     this.consoleBytes += line.length + 1;
     if (this.consoleLines > CONSOLE_MAX_LINES || this.consoleBytes > CONSOLE_MAX_BYTES) {
       this.consoleFull = true;
-      this.console.note(`... more output than the console shows (${CONSOLE_MAX_LINES} lines or 1 MB); all of it is in ${shortPath(this.files.stdout)} and .err`);
+      this.console.note(
+        `... more output than the console shows (${CONSOLE_MAX_LINES} lines or 1 MB); all of it is in ${shortPath(this.files.stdout)} and .err`,
+      );
       return;
     }
     this.console.line(stream, line);
@@ -137,7 +142,8 @@ export async function outputFailures(source: OutputSource, expectation: OutputEx
   const failures = live ? live.failures(source.end, source.memoryBytes) : await readAndMatch(source, expectation, defaultExit);
   const exit = expectation.exit ?? defaultExit;
   if (source.end === undefined && expectation.exit !== undefined) failures.unshift(`it is still running, so it has no exit code yet (expected ${exit})`);
-  if (!live && failures.length > 0 && source.truncated) failures.push(`(checked on the first ${SAVED_MAX_BYTES / 1024 / 1024} MB of each output, which is what the run keeps)`);
+  if (!live && failures.length > 0 && source.truncated)
+    failures.push(`(checked on the first ${SAVED_MAX_BYTES / 1024 / 1024} MB of each output, which is what the run keeps)`);
   return failures;
 }
 

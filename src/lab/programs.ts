@@ -168,6 +168,7 @@ async function bundle(entry: string, roots: string[]): Promise<Buffer> {
   }
   const output = result.outputFiles[0];
   if (!output) throw new Error(`bundling ${entry} produced no output`);
-  if (output.contents.length > MAX_BUNDLE_BYTES) throw new Error(`bundling ${entry} gave ${(output.contents.length / 1024 / 1024).toFixed(0)} MB; a lesson program's bundle is at most 32 MB`);
+  if (output.contents.length > MAX_BUNDLE_BYTES)
+    throw new Error(`bundling ${entry} gave ${(output.contents.length / 1024 / 1024).toFixed(0)} MB; a lesson program's bundle is at most 32 MB`);
   return Buffer.from(output.contents);
 }

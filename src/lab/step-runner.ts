@@ -132,10 +132,12 @@ export class StepRunner {
     const programs = [...this.background.values()];
     this.background.clear();
     for (const program of programs) program.following.abort();
-    await Promise.all(programs.map(async (program) => {
-      await program.followed;
-      await program.output.close();
-    }));
+    await Promise.all(
+      programs.map(async (program) => {
+        await program.followed;
+        await program.output.close();
+      }),
+    );
   }
 
   private async runStep(step: Step, label: string): Promise<void> {
@@ -285,9 +287,17 @@ export class StepRunner {
     );
     if (outcome === 'ready') return;
     if (outcome) {
-      throw new StepError(label, program.host, `the program ended (${describeEnd(outcome, this.memoryOf(program.host))}) before ${readiness.what}. ${readiness.seen()}`);
+      throw new StepError(
+        label,
+        program.host,
+        `the program ended (${describeEnd(outcome, this.memoryOf(program.host))}) before ${readiness.what}. ${readiness.seen()}`,
+      );
     }
-    throw new StepError(label, program.host, `waited ${formatSeconds(timeoutMs)} for ${readiness.what}, in vain. ${readiness.seen()}. Check the program, or raise 'timeout'.`);
+    throw new StepError(
+      label,
+      program.host,
+      `waited ${formatSeconds(timeoutMs)} for ${readiness.what}, in vain. ${readiness.seen()}. Check the program, or raise 'timeout'.`,
+    );
   }
 
   private async portListening(host: string, port: number, protocol?: 'tcp' | 'udp'): Promise<boolean> {
@@ -334,7 +344,10 @@ export class StepRunner {
   private async finishFollowing(program: BackgroundProgram): Promise<void> {
     if (!program.following.signal.aborted) {
       const complete = await this.catchUp(program, CATCH_UP_FINAL_MS).catch(() => false);
-      if (!complete) await program.output.sinks.stderr(Buffer.from(`\n[socklab: the output was still arriving after ${formatSeconds(CATCH_UP_FINAL_MS)}; what follows is missing]\n`));
+      if (!complete)
+        await program.output.sinks.stderr(
+          Buffer.from(`\n[socklab: the output was still arriving after ${formatSeconds(CATCH_UP_FINAL_MS)}; what follows is missing]\n`),
+        );
       program.following.abort();
       await program.followed;
     }
@@ -437,9 +450,11 @@ export class StepRunner {
     const { host, networks, filter } = step;
     reporter.step(label, `capture packets on ${host} (${networks?.join(', ') ?? 'all interfaces'})`);
     this.autoId += 1;
-    const capture = await Capture.start(lab, host, { networks, filter, idPrefix: `capture-${host}-${this.autoId}`, signal: this.signal }).catch((error: Error) => {
-      throw this.signal?.aborted ? error : new StepError(label, host, error.message);
-    });
+    const capture = await Capture.start(lab, host, { networks, filter, idPrefix: `capture-${host}-${this.autoId}`, signal: this.signal }).catch(
+      (error: Error) => {
+        throw this.signal?.aborted ? error : new StepError(label, host, error.message);
+      },
+    );
     try {
       await this.runAll(step.steps, `${label}.`);
     } finally {

@@ -29,7 +29,9 @@ export async function teardownRun(runtime: Runtime, image: string, runId?: strin
     const bridgePrefix = runId ? `${BRIDGE_PREFIX}${runId}-` : BRIDGE_PREFIX;
     // Host rules and containers are independent: remove both at once; networks go last.
     const removeRules = async () =>
-      (await runtime.findImage(image, { signal })) ? busyWith('removing the rules on the engine host', () => removeBridgeRules(runtime, image, runId ?? 'cleanup', bridgePrefix, signal)) : 0;
+      (await runtime.findImage(image, { signal }))
+        ? busyWith('removing the rules on the engine host', () => removeBridgeRules(runtime, image, runId ?? 'cleanup', bridgePrefix, signal))
+        : 0;
     const [rules] = await Promise.all([
       removeRules(),
       settleAll(containers.map((container) => busyWith(`removing container ${container.name}`, () => runtime.removeContainer(container.name, { signal })))),

@@ -27,8 +27,7 @@ export function parseConntrack(text: string): ConntrackFlow[] {
     if (!protocol) continue;
     const fields = line.trim().split(/\s+/);
     const state = protocol === 'tcp' ? (fields[3] ?? '') : '';
-    const values = (key: string) =>
-      fields.filter((field) => field.startsWith(`${key}=`)).map((field) => field.slice(key.length + 1));
+    const values = (key: string) => fields.filter((field) => field.startsWith(`${key}=`)).map((field) => field.slice(key.length + 1));
     const [src0, src1] = values('src');
     const [dst0, dst1] = values('dst');
     const [sport0, sport1] = values('sport');

@@ -28,8 +28,7 @@ export interface ConnectionPicture {
 }
 
 const same = (a: Endpoint, b: Endpoint) => a.ip === b.ip && a.port === b.port;
-const flowKey = (router: string, flow: ConntrackFlow) =>
-  `${router} ${flow.protocol} ${endpointText(flow.original.src)} ${endpointText(flow.original.dst)}`;
+const flowKey = (router: string, flow: ConntrackFlow) => `${router} ${flow.protocol} ${endpointText(flow.original.src)} ${endpointText(flow.original.dst)}`;
 
 interface RouterFlow {
   router: string;
@@ -51,9 +50,7 @@ function latestFlows(log: ObservationLog): RouterFlow[] {
 /** The newest socket on `host`... or on any host, when the host is unknown: whichever matches. */
 function findSocket(log: ObservationLog, protocol: string, local: Endpoint, remote: Endpoint): { host: string; socket: SocketRecord } | undefined {
   for (const snapshot of [...log.sockets].sort((a, b) => b.at - a.at)) {
-    const socket = snapshot.sockets.find(
-      (s) => s.protocol === protocol && s.state !== 'LISTEN' && same(s.local, local) && same(s.remote, remote),
-    );
+    const socket = snapshot.sockets.find((s) => s.protocol === protocol && s.state !== 'LISTEN' && same(s.local, local) && same(s.remote, remote));
     if (socket) return { host: snapshot.host, socket };
   }
   return undefined;
@@ -114,6 +111,10 @@ export function formatPicture(picture: ConnectionPicture): string {
   ]);
   const header = ['where', 'seen with', 'source', 'destination', ''];
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
-  const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   return [`${picture.protocol.toUpperCase()} connection`, line(header), ...rows.map(line)].join('\n');
 }

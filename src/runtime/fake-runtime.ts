@@ -110,9 +110,7 @@ export class FakeRuntime implements Runtime {
   async listContainers(filter: Record<string, string> | string[]): Promise<ContainerInfo[]> {
     this.call('listContainers', filter);
     const matches = (labels: Record<string, string>) =>
-      Array.isArray(filter)
-        ? filter.every((key) => key in labels)
-        : Object.entries(filter).every(([key, value]) => labels[key] === value);
+      Array.isArray(filter) ? filter.every((key) => key in labels) : Object.entries(filter).every(([key, value]) => labels[key] === value);
     return [...this.containers.values()]
       .filter((container) => matches(container.labels))
       .map((container) => ({

@@ -34,7 +34,9 @@ function nameDefinitions(schema: Record<string, unknown>): Record<string, unknow
   const ref = properties.steps?.items?.$ref;
   const match = ref ? /^#\/definitions\/(.+)$/.exec(ref) : null;
   if (!match || match[1] === 'step') return schema;
-  const text = JSON.stringify(schema).split(JSON.stringify(`#/definitions/${match[1]}`)).join(JSON.stringify('#/definitions/step'));
+  const text = JSON.stringify(schema)
+    .split(JSON.stringify(`#/definitions/${match[1]}`))
+    .join(JSON.stringify('#/definitions/step'));
   const renamed = JSON.parse(text) as Record<string, unknown> & { definitions: Record<string, unknown> };
   const { [match[1]!]: step, ...others } = renamed.definitions;
   renamed.definitions = { step, ...others };

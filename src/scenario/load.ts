@@ -62,7 +62,7 @@ function hideContentsOfNonYaml(file: string, result: LoadResult): LoadResult {
         path: '',
         layer: 'file',
         message:
-          "this is not a scenario, and socklab shows nothing of the contents of files not named .yaml or .yml. If it is a scenario, name it .yaml to see every problem in it.",
+          'this is not a scenario, and socklab shows nothing of the contents of files not named .yaml or .yml. If it is a scenario, name it .yaml to see every problem in it.',
       },
     ],
   };
@@ -106,7 +106,13 @@ export function checkScenarioText(file: string, bytes: Buffer): LoadResult {
     if (/alias/i.test((error as Error).message)) {
       const { line, col } = lineCounter.linePos(firstAliasOffset(doc) ?? 0);
       return fail(
-        issue('yaml', line, col, '', `aliases nested like this one expand into too many copies (more than ${MAX_ALIAS_COUNT}); write the values out instead of nesting aliases.`),
+        issue(
+          'yaml',
+          line,
+          col,
+          '',
+          `aliases nested like this one expand into too many copies (more than ${MAX_ALIAS_COUNT}); write the values out instead of nesting aliases.`,
+        ),
       );
     }
     return fail(issue('yaml', 1, 1, '', `cannot read the YAML: ${(error as Error).message}`));
@@ -114,13 +120,23 @@ export function checkScenarioText(file: string, bytes: Buffer): LoadResult {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const at = source.position([]);
     return fail(
-      issue('schema', at.line, at.column, '', `a scenario is a mapping of keys (\`name\`, \`networks\`, \`hosts\`, \`steps\`), but this file holds ${article(typeOf(value))}.`),
+      issue(
+        'schema',
+        at.line,
+        at.column,
+        '',
+        `a scenario is a mapping of keys (\`name\`, \`networks\`, \`hosts\`, \`steps\`), but this file holds ${article(typeOf(value))}.`,
+      ),
     );
   }
 
   const parsed = ScenarioSchema.safeParse(value);
   if (!parsed.success) {
-    return fail(...describeSchemaIssues(parsed.error.issues, value, source).map((problem) => issue('schema', problem.line, problem.column, problem.path, problem.message)));
+    return fail(
+      ...describeSchemaIssues(parsed.error.issues, value, source).map((problem) =>
+        issue('schema', problem.line, problem.column, problem.path, problem.message),
+      ),
+    );
   }
 
   const dir = dirname(resolve(file));

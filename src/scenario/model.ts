@@ -131,7 +131,8 @@ export interface Scenario extends Omit<ScenarioValue, 'steps'> {
 
 // ---- building -------------------------------------------------------------------------
 
-const textOf = (env: Record<string, string | number | boolean> | undefined) => Object.fromEntries(Object.entries(env ?? {}).map(([key, value]) => [key, String(value)]));
+const textOf = (env: Record<string, string | number | boolean> | undefined) =>
+  Object.fromEntries(Object.entries(env ?? {}).map(([key, value]) => [key, String(value)]));
 
 function programStep(step: StartStepValue | RunStepValue, at: PathSegment[], scenarioDir: string): Omit<ProgramStepBase, 'host'> {
   const program: ProgramRef | undefined =
@@ -153,7 +154,13 @@ function programStep(step: StartStepValue | RunStepValue, at: PathSegment[], sce
 }
 
 function runStep(step: RunStepValue, at: PathSegment[], scenarioDir: string): RunStep {
-  return { kind: 'run', ...programStep(step, at, scenarioDir), host: step.run, timeoutMs: durationMs(step.timeout, STEP_DEFAULTS.runMs), ...(step.expect ? { expect: step.expect } : {}) };
+  return {
+    kind: 'run',
+    ...programStep(step, at, scenarioDir),
+    host: step.run,
+    timeoutMs: durationMs(step.timeout, STEP_DEFAULTS.runMs),
+    ...(step.expect ? { expect: step.expect } : {}),
+  };
 }
 
 function modelStep(step: StepValue, at: PathSegment[], scenarioDir: string): Step {
@@ -182,8 +189,16 @@ function modelStep(step: StepValue, at: PathSegment[], scenarioDir: string): Ste
   if ('sleep' in step) return { kind: 'sleep', at, ms: durationMs(step.sleep, 0) };
   if ('observe' in step) {
     const observe = step.observe;
-    if (typeof observe === 'string') return { kind: 'observe', at, hosts: [{ name: observe, at: [...at, 'observe'] }], views: [...STEP_DEFAULTS.views], showAndCommand: false };
-    if (Array.isArray(observe)) return { kind: 'observe', at, hosts: observe.map((name, index) => ({ name, at: [...at, 'observe', index] })), views: [...STEP_DEFAULTS.views], showAndCommand: false };
+    if (typeof observe === 'string')
+      return { kind: 'observe', at, hosts: [{ name: observe, at: [...at, 'observe'] }], views: [...STEP_DEFAULTS.views], showAndCommand: false };
+    if (Array.isArray(observe))
+      return {
+        kind: 'observe',
+        at,
+        hosts: observe.map((name, index) => ({ name, at: [...at, 'observe', index] })),
+        views: [...STEP_DEFAULTS.views],
+        showAndCommand: false,
+      };
     return {
       kind: 'observe',
       at,
@@ -194,10 +209,15 @@ function modelStep(step: StepValue, at: PathSegment[], scenarioDir: string): Ste
     };
   }
   if ('stop' in step) return { kind: 'stop', at, id: step.stop, signal: step.signal ?? 'SIGTERM', ...(step.expect ? { expect: step.expect } : {}) };
-  if ('wait' in step) return { kind: 'wait', at, id: step.wait, timeoutMs: durationMs(step.timeout, STEP_DEFAULTS.waitMs), ...(step.expect ? { expect: step.expect } : {}) };
+  if ('wait' in step)
+    return { kind: 'wait', at, id: step.wait, timeoutMs: durationMs(step.timeout, STEP_DEFAULTS.waitMs), ...(step.expect ? { expect: step.expect } : {}) };
   if ('expect' in step) {
     const list = Array.isArray(step.expect) ? step.expect : [step.expect];
-    return { kind: 'expect', at, expectations: list.map((expectation, index) => ({ expectation, at: Array.isArray(step.expect) ? [...at, 'expect', index] : [...at, 'expect'] })) };
+    return {
+      kind: 'expect',
+      at,
+      expectations: list.map((expectation, index) => ({ expectation, at: Array.isArray(step.expect) ? [...at, 'expect', index] : [...at, 'expect'] })),
+    };
   }
   return {
     kind: 'capture',

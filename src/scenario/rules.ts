@@ -59,7 +59,11 @@ function checkHostAddresses(scenario: Scenario, report: Report) {
       const path = ['hosts', host, 'networks', network];
       const net = scenario.networks[network];
       if (!net) {
-        report(path, `unknown network '${network}'${didYouMean(network, Object.keys(scenario.networks))}; declare it under 'networks' (declared: ${known(scenario.networks)}).`, true);
+        report(
+          path,
+          `unknown network '${network}'${didYouMean(network, Object.keys(scenario.networks))}; declare it under 'networks' (declared: ${known(scenario.networks)}).`,
+          true,
+        );
         continue;
       }
       if (!contains(net.subnet, ip)) {
@@ -127,13 +131,19 @@ function checkNat(scenario: Scenario, report: Report) {
       }
       if ('masquerade' in rule) {
         if (!(rule.masquerade.out in spec.networks)) {
-          report([...path, 'masquerade', 'out'], `'${rule.masquerade.out}' is not a network of router '${host}' (it has: ${Object.keys(spec.networks).join(', ')}).`);
+          report(
+            [...path, 'masquerade', 'out'],
+            `'${rule.masquerade.out}' is not a network of router '${host}' (it has: ${Object.keys(spec.networks).join(', ')}).`,
+          );
         }
         return;
       }
       const forward = rule.port_forward;
       if (!(forward.network in spec.networks)) {
-        report([...path, 'port_forward', 'network'], `'${forward.network}' is not a network of router '${host}' (it has: ${Object.keys(spec.networks).join(', ')}).`);
+        report(
+          [...path, 'port_forward', 'network'],
+          `'${forward.network}' is not a network of router '${host}' (it has: ${Object.keys(spec.networks).join(', ')}).`,
+        );
       }
       // The schema has checked the address and the port's range.
       const [targetIp = ''] = forward.to.split(':');
@@ -141,7 +151,10 @@ function checkNat(scenario: Scenario, report: Report) {
         (network) => network !== forward.network && scenario.networks[network] && contains(scenario.networks[network]!.subnet, targetIp),
       );
       if (!targetOnLink) {
-        report([...path, 'port_forward', 'to'], `target ${targetIp} is not on another network of router '${host}'; forward to a host the router reaches directly.`);
+        report(
+          [...path, 'port_forward', 'to'],
+          `target ${targetIp} is not on another network of router '${host}'; forward to a host the router reaches directly.`,
+        );
       } else if (!hostAt(scenario, targetIp)) {
         // Forwarding to an address nobody has would only show up as a timeout at run time.
         report([...path, 'port_forward', 'to'], `target ${targetIp} is the address of no host; forward to one of the hosts' addresses.`);

@@ -90,7 +90,8 @@ function resolveUnion(zodIssue: z.core.$ZodIssueInvalidUnion, path: PathSegment[
     // `masquerade:` is a masquerade rule, whatever else is wrong with it).
     const keys = Object.keys(value);
     const known = (branch: readonly z.core.$ZodIssue[]) =>
-      keys.length - branch.filter((i) => i.path.length === 0 && i.code === 'unrecognized_keys').reduce((n, i) => n + (i as z.core.$ZodIssueUnrecognizedKeys).keys.length, 0);
+      keys.length -
+      branch.filter((i) => i.path.length === 0 && i.code === 'unrecognized_keys').reduce((n, i) => n + (i as z.core.$ZodIssueUnrecognizedKeys).keys.length, 0);
     const ranked = fitting.map((branch) => ({ branch, known: known(branch) })).sort((a, b) => b.known - a.known || a.branch.length - b.branch.length);
     if (ranked[0]!.known === 0) {
       const choices = [...new Set(fitting.flatMap((branch) => missingKeys(branch, value)))];
@@ -98,7 +99,9 @@ function resolveUnion(zodIssue: z.core.$ZodIssueInvalidUnion, path: PathSegment[
       const key = keys[0];
       if (key === undefined) return [{ path, zodIssue, message: `this mapping is empty; ${withStop(what)}` }];
       const suggestion = closest(key, choices);
-      const message = suggestion ? `unknown key '${key}': did you mean '${suggestion}'? ${upperFirst(withStop(what))}` : `unknown key '${key}': ${withStop(what)}`;
+      const message = suggestion
+        ? `unknown key '${key}': did you mean '${suggestion}'? ${upperFirst(withStop(what))}`
+        : `unknown key '${key}': ${withStop(what)}`;
       return [{ path, zodIssue, key, message }];
     }
     return flattenIssues(ranked[0]!.branch, path, root);

@@ -67,7 +67,10 @@ export function schemaIssueMessage(issue: z.core.$ZodIssue, path: readonly PathS
  */
 export function unknownKeyMessage(key: string, here?: readonly string[]): string {
   if (MISPLACED_KEY_HINTS[key]) return `'${key}' does not belong here: ${MISPLACED_KEY_HINTS[key]}`;
-  const suggestion = closest(key, (here ?? KNOWN_KEYS).filter((candidate) => candidate !== key));
+  const suggestion = closest(
+    key,
+    (here ?? KNOWN_KEYS).filter((candidate) => candidate !== key),
+  );
   if (suggestion) return `unknown key '${key}': did you mean '${suggestion}'?`;
   const allowed = here && here.length > 0 ? ` Allowed here: ${here.join(', ')}.` : ' See docs/scenario-format.md for the keys allowed here.';
   if (KNOWN_KEYS.includes(key)) return `'${key}' does not belong here.${allowed}`;

@@ -12,10 +12,7 @@ z.config({ jitless: true });
 // Spelled out in both cases rather than with the `i` flag: JSON Schema patterns carry no
 // flags, and the editor must accept exactly what socklab accepts.
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,30}$/;
-const name = (what: string) =>
-  z
-    .string()
-    .regex(NAME, `a ${what} name starts with a letter and holds up to 31 letters, digits, '-' or '_'`);
+const name = (what: string) => z.string().regex(NAME, `a ${what} name starts with a letter and holds up to 31 letters, digits, '-' or '_'`);
 
 export const HostName = name('host');
 export const NetworkName = name('network');
@@ -65,16 +62,14 @@ export const Duration = z.union(
 export const Network = z
   .strictObject({
     subnet: CIDR.describe('IPv4 subnet, e.g. 10.0.0.0/24'),
-    gateway: IPv4.optional().describe(
-      'Address reserved for the bridge on the engine side (no lab host may use it); default: the last usable address',
-    ),
+    gateway: IPv4.optional().describe('Address reserved for the bridge on the engine side (no lab host may use it); default: the last usable address'),
     description: z.string().optional(),
   })
   .describe('An isolated (internal) network: nothing on it can reach beyond the lab');
 
 export const Route = z.strictObject({
   to: CIDR.describe('Destination subnet'),
-  via: IPv4.describe('Next hop: an address of a router on one of this host\'s networks'),
+  via: IPv4.describe("Next hop: an address of a router on one of this host's networks"),
 });
 
 export const Masquerade = z
@@ -84,14 +79,14 @@ export const Masquerade = z
       source: CIDR.optional().describe('Only traffic from this subnet (default: any)'),
     }),
   })
-  .describe('Source NAT with port translation (PAT): traffic leaving by `out` takes the router\'s address there');
+  .describe("Source NAT with port translation (PAT): traffic leaving by `out` takes the router's address there");
 
 export const PortForward = z
   .strictObject({
     port_forward: z.strictObject({
       network: NetworkName.describe('Network on which the router receives the traffic'),
       protocol: z.enum(['tcp', 'udp']).default('tcp'),
-      port: Port.describe('Port on the router\'s address on `network`'),
+      port: Port.describe("Port on the router's address on `network`"),
       to: z
         .string()
         .regex(ADDRESS_PORT, "expected 'address:port' such as '10.10.10.67:60001'")
@@ -99,7 +94,7 @@ export const PortForward = z
         .describe('Where the traffic is forwarded (DNAT)'),
     }),
   })
-  .describe('Destination NAT: traffic to the router\'s public port is forwarded to a host');
+  .describe("Destination NAT: traffic to the router's public port is forwarded to a host");
 
 export const NatRule = z.union([Masquerade, PortForward], {
   error: 'a nat rule is `masquerade: { out: NETWORK }` or `port_forward: { network, protocol, port, to }`',
@@ -150,8 +145,8 @@ export const Host = z.strictObject({
     .record(NetworkName, IPv4)
     .refine((value) => Object.keys(value).length > 0, 'a host needs at least one network: `networks: { NETWORK: ADDRESS }`')
     .meta({ minProperties: 1 }) // the refine, as the editor's JSON Schema can say it
-    .describe('Network name -> this host\'s fixed address on it'),
-  default_route: IPv4.optional().describe('Default gateway: a router\'s address on one of this host\'s networks'),
+    .describe("Network name -> this host's fixed address on it"),
+  default_route: IPv4.optional().describe("Default gateway: a router's address on one of this host's networks"),
   routes: z.array(Route).optional(),
   nat: z.array(NatRule).optional().describe('NAT rules (routers only)'),
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -179,7 +174,10 @@ export const OutputExpectation = z.strictObject({
 const programFields = {
   id: ProgramId.optional().describe('Name to refer to this program in stop and expect steps'),
   program: z.string().optional().describe('A .ts (bundled), .js or .py file, relative to the scenario'),
-  command: z.union([z.string(), z.array(z.string())]).optional().describe('A shell command instead of a program'),
+  command: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe('A shell command instead of a program'),
   args: z.array(z.union([z.string(), z.number()])).optional(),
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 };
@@ -240,42 +238,45 @@ export const WaitStep = z.strictObject({
  */
 export const TCP_STATES = ['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSING'] as const;
 
-export const Expectation = z.union([
-  z.strictObject({ output: OutputExpectation.extend({ of: ProgramId }) }),
-  z.strictObject({
-    connection: z.strictObject({
-      host: HostName,
-      protocol: z.enum(['tcp', 'udp']).optional(),
-      state: z.enum(TCP_STATES).optional().describe('As netstat shows it, e.g. ESTABLISHED, TIME_WAIT; default: any'),
-      local: AddressPattern,
-      remote: AddressPattern,
-      program: z.string().optional().describe("The socket's program as netstat names it (node, python3); its PID is never fixed"),
-      absent: z.boolean().optional(),
+export const Expectation = z.union(
+  [
+    z.strictObject({ output: OutputExpectation.extend({ of: ProgramId }) }),
+    z.strictObject({
+      connection: z.strictObject({
+        host: HostName,
+        protocol: z.enum(['tcp', 'udp']).optional(),
+        state: z.enum(TCP_STATES).optional().describe('As netstat shows it, e.g. ESTABLISHED, TIME_WAIT; default: any'),
+        local: AddressPattern,
+        remote: AddressPattern,
+        program: z.string().optional().describe("The socket's program as netstat names it (node, python3); its PID is never fixed"),
+        absent: z.boolean().optional(),
+      }),
     }),
-  }),
-  z.strictObject({
-    listening: z.strictObject({
-      host: HostName,
-      protocol: z.enum(['tcp', 'udp']).optional(),
-      port: Port,
-      address: IPv4.optional(),
-      program: z.string().optional().describe("The socket's program as netstat names it (node, python3); its PID is never fixed"),
+    z.strictObject({
+      listening: z.strictObject({
+        host: HostName,
+        protocol: z.enum(['tcp', 'udp']).optional(),
+        port: Port,
+        address: IPv4.optional(),
+        program: z.string().optional().describe("The socket's program as netstat names it (node, python3); its PID is never fixed"),
+      }),
     }),
-  }),
-  z.strictObject({
-    translation: z.strictObject({
-      router: HostName,
-      protocol: z.enum(['tcp', 'udp']).optional(),
-      src: AddressPattern.optional().describe('Original source'),
-      dst: AddressPattern.optional().describe('Original destination'),
-      src_after: AddressPattern.optional().describe('Source after NAT (masquerade)'),
-      dst_after: AddressPattern.optional().describe('Destination after NAT (port forward)'),
+    z.strictObject({
+      translation: z.strictObject({
+        router: HostName,
+        protocol: z.enum(['tcp', 'udp']).optional(),
+        src: AddressPattern.optional().describe('Original source'),
+        dst: AddressPattern.optional().describe('Original destination'),
+        src_after: AddressPattern.optional().describe('Source after NAT (masquerade)'),
+        dst_after: AddressPattern.optional().describe('Destination after NAT (port forward)'),
+      }),
     }),
-  }),
-  z.strictObject({
-    process: z.strictObject({ host: HostName, running: z.string().optional(), not_running: z.string().optional() }),
-  }),
-], { error: 'an expectation is one of: output, connection, listening, translation, process' });
+    z.strictObject({
+      process: z.strictObject({ host: HostName, running: z.string().optional(), not_running: z.string().optional() }),
+    }),
+  ],
+  { error: 'an expectation is one of: output, connection, listening, translation, process' },
+);
 
 export const ExpectStep = z.strictObject({
   expect: z.union([Expectation, z.array(Expectation).min(1)]),
@@ -284,7 +285,7 @@ export const ExpectStep = z.strictObject({
 export const CaptureStep = z.strictObject({
   capture: z.strictObject({
     host: HostName,
-    networks: z.array(NetworkName).optional().describe('Interfaces to capture, by network (default: all of the host\'s)'),
+    networks: z.array(NetworkName).optional().describe("Interfaces to capture, by network (default: all of the host's)"),
     filter: z.string().optional().describe('tcpdump filter, e.g. "tcp port 80"'),
   }),
   get steps() {
@@ -307,17 +308,7 @@ export const STEP_SCHEMAS = {
   capture: CaptureStep,
 } as const;
 
-export const Step: z.ZodType<StepValue> = z.union([
-  StartStep,
-  RunStep,
-  ParallelStep,
-  SleepStep,
-  ObserveStep,
-  StopStep,
-  WaitStep,
-  ExpectStep,
-  CaptureStep,
-]);
+export const Step: z.ZodType<StepValue> = z.union([StartStep, RunStep, ParallelStep, SleepStep, ObserveStep, StopStep, WaitStep, ExpectStep, CaptureStep]);
 
 export const Scenario = z.strictObject({
   name: name('scenario').describe('Scenario name: labels, container names and `socklab status` use it'),
@@ -344,15 +335,7 @@ export type ExpectStepValue = z.infer<typeof ExpectStep>;
 export type WaitStepValue = z.infer<typeof WaitStep>;
 export type CaptureStepValue = { capture: { host: string; networks?: string[]; filter?: string }; steps: StepValue[] };
 export type StepValue =
-  | StartStepValue
-  | RunStepValue
-  | ParallelStepValue
-  | SleepStepValue
-  | ObserveStepValue
-  | StopStepValue
-  | WaitStepValue
-  | ExpectStepValue
-  | CaptureStepValue;
+  StartStepValue | RunStepValue | ParallelStepValue | SleepStepValue | ObserveStepValue | StopStepValue | WaitStepValue | ExpectStepValue | CaptureStepValue;
 
 export type ScenarioValue = z.infer<typeof Scenario>;
 export type HostValue = z.infer<typeof Host>;

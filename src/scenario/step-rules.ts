@@ -51,7 +51,11 @@ export function checkSteps(scenario: Scenario, report: Report): void {
       report(path, `'${id}' is a run step's program, which has finished before this step; only a program begun by a start step can be ${action}.`);
       return;
     }
-    report(path, laterHint(id, 'this step') ?? `no program was started with id '${id}' before this step${didYouMean(id, [...started])}; set 'id: ${id}' on the start step that begins it.`);
+    report(
+      path,
+      laterHint(id, 'this step') ??
+        `no program was started with id '${id}' before this step${didYouMean(id, [...started])}; set 'id: ${id}' on the start step that begins it.`,
+    );
   };
 
   /** What a start or run step runs, and its id. */
@@ -100,7 +104,10 @@ export function checkSteps(scenario: Scenario, report: Report): void {
       for (const host of step.hosts) checkHost(host.at, host.name);
       if (step.showAndCommand) {
         // The command would win and the views listed in `show` would silently not appear.
-        report([...step.at, 'observe', 'command'], `give either 'show' (the standard views) or 'command' (one command of your own), not both; make two observe steps to see both.`);
+        report(
+          [...step.at, 'observe', 'command'],
+          `give either 'show' (the standard views) or 'command' (one command of your own), not both; make two observe steps to see both.`,
+        );
       }
     },
     stop(step) {
@@ -114,7 +121,11 @@ export function checkSteps(scenario: Scenario, report: Report): void {
         if ('output' in expectation) {
           const id = expectation.output.of;
           if (!started.has(id) && !ran.has(id)) {
-            report([...at, 'output', 'of'], laterHint(id, 'this expectation') ?? `no program with id '${id}' runs before this step${didYouMean(id, [...started, ...ran])}; set 'id: ${id}' on its start or run step.`);
+            report(
+              [...at, 'output', 'of'],
+              laterHint(id, 'this expectation') ??
+                `no program with id '${id}' runs before this step${didYouMean(id, [...started, ...ran])}; set 'id: ${id}' on its start or run step.`,
+            );
           }
         } else if ('connection' in expectation) {
           checkHost([...at, 'connection', 'host'], expectation.connection.host);

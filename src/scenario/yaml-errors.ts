@@ -18,7 +18,8 @@ export function describeYamlError(error: YAMLError, doc: Document, text: string)
     case 'MULTIPLE_DOCS':
       return {
         offset,
-        message: "YAML syntax: this '---' starts a second YAML document; a scenario is one document: remove the '---' and what follows, or split it into two files.",
+        message:
+          "YAML syntax: this '---' starts a second YAML document; a scenario is one document: remove the '---' and what follows, or split it into two files.",
       };
     case 'MISSING_CHAR': {
       // yaml reports an unclosed quote where the file ends; the quote that opened it is the place to fix.

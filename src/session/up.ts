@@ -47,7 +47,11 @@ export async function upLab(options: UpOptions): Promise<LabStatus> {
   try {
     await runner.runAll(setupSteps(loaded.scenario.steps), 'setup ');
     await runner.detach();
-    const [status] = await labStatus(runtime, (await listLabs(runtime, signal)).filter((other) => other.runId === lab.runId), signal);
+    const [status] = await labStatus(
+      runtime,
+      (await listLabs(runtime, signal)).filter((other) => other.runId === lab.runId),
+      signal,
+    );
     if (!status) throw new Error(`lab '${name}' (run ${lab.runId}) vanished right after it came up: was 'socklab cleanup' run meanwhile?`);
     // Up on purpose from here on: never the reaper's.
     reaper.release(lab.runId);

@@ -26,7 +26,10 @@ export class TailBuffer {
   text(): string {
     const bytes = Buffer.concat(this.chunks);
     const start = Math.max(0, bytes.length - this.limit);
-    return bytes.subarray(start).toString('utf8').replace(/^\uFFFD+/, '');
+    return bytes
+      .subarray(start)
+      .toString('utf8')
+      .replace(/^\uFFFD+/, '');
   }
 
   get truncated(): boolean {

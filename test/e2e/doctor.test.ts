@@ -62,7 +62,9 @@ describe('socklab doctor', () => {
       const { code, stdout } = await runCli(['doctor']);
       expect(code).toBe(0); // left-behind objects waste, they do not stop labs from running
       // Made by no live socklab process: a dead run, named with the subnet it blocks.
-      expect(line(stdout, 'leftovers')).toMatch(new RegExp(`^! leftovers .*dead run i6-doctor \\(run ${runId}, its socklab process is gone\\) holding 10\\.93\\.9\\.0/24`));
+      expect(line(stdout, 'leftovers')).toMatch(
+        new RegExp(`^! leftovers .*dead run i6-doctor \\(run ${runId}, its socklab process is gone\\) holding 10\\.93\\.9\\.0/24`),
+      );
       expect(stdout).toMatch(/fix: socklab cleanup \(removes only these; runs in progress and labs up on purpose stay\)/);
       const down = await runCli(['down', runId]);
       expect(down.code, down.stderr).toBe(0);

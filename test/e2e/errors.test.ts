@@ -32,7 +32,14 @@ const scenario = (name: string, body: string) => {
 
 describe('command-line mistakes exit 2', () => {
   it('an unknown command or option, an unknown lab or host', async () => {
-    for (const args of [['nosuch'], ['run', '--nosuch', 'x.yaml'], ['status', '--every', '1'], ['down', 'no-such-lab'], ['exec', 'no-such-host', '--', 'true'], ['capture', 'a', '--seconds', 'zero']]) {
+    for (const args of [
+      ['nosuch'],
+      ['run', '--nosuch', 'x.yaml'],
+      ['status', '--every', '1'],
+      ['down', 'no-such-lab'],
+      ['exec', 'no-such-host', '--', 'true'],
+      ['capture', 'a', '--seconds', 'zero'],
+    ]) {
       const { code, stderr } = await runCli(args);
       expect({ args, code }).toEqual({ args, code: 2 });
       plainWords(stderr);
@@ -44,7 +51,10 @@ describe('command-line mistakes exit 2', () => {
 
 describe('what the engine would refuse', () => {
   it('an image the engine does not have: named at its line, nothing created', async () => {
-    const file = scenario('e2e-no-image', 'networks:\n  lan: { subnet: 10.91.70.0/24 }\nhosts:\n  a:\n    networks: { lan: 10.91.70.10 }\n    image: socklab-no-such-image:1\n');
+    const file = scenario(
+      'e2e-no-image',
+      'networks:\n  lan: { subnet: 10.91.70.0/24 }\nhosts:\n  a:\n    networks: { lan: 10.91.70.10 }\n    image: socklab-no-such-image:1\n',
+    );
     const { code, stderr } = await runCli(['run', file]);
     expect(code).toBe(2);
     expect(stderr).toContain(`${file}:7:12: hosts.a.image: the engine has no image 'socklab-no-such-image:1', and socklab does not pull images`);
@@ -59,7 +69,9 @@ describe('what the engine would refuse', () => {
       const codes = [first.code, second.code].sort();
       expect(codes, first.stdout + first.stderr + second.stdout + second.stderr).toEqual([0, 2]);
       const loser = first.code === 2 ? first : second;
-      expect(loser.stderr).toMatch(/networks\.lan\.subnet: (subnet 10\.91\.71\.0\/24 overlaps the engine's network|another network took this subnet while the lab came up)/);
+      expect(loser.stderr).toMatch(
+        /networks\.lan\.subnet: (subnet 10\.91\.71\.0\/24 overlaps the engine's network|another network took this subnet while the lab came up)/,
+      );
       plainWords(loser.stderr);
     } finally {
       for (const lab of await listLabs(runtime)) if (lab.scenario.startsWith('e2e-race-')) await teardownRun(runtime, labImageRef(), lab.runId);
@@ -68,7 +80,7 @@ describe('what the engine would refuse', () => {
 });
 
 describe('an engine that stops mid-run', () => {
-  it('is said in socklab\'s words, with what to do, exit 3', { timeout: 60_000 }, async () => {
+  it("is said in socklab's words, with what to do, exit 3", { timeout: 60_000 }, async () => {
     // The CLI reaches the engine through a proxy this test can cut, as if the engine stopped.
     const socketPath = join(work, 'engine.sock');
     const open = new Set<Socket>();

@@ -42,7 +42,13 @@ async function inHost(host: string, script: string, asUser = true) {
 
 /** Host rules through a helper on the engine's host network, as socklab sets them. */
 async function hostRule(args: string): Promise<void> {
-  const result = await runtime.runHelper({ image, command: ['sh', '-c', args], labels: { [LABEL.run]: lab.runId, [LABEL.helper]: 'test' }, hostNetwork: true, capAdd: ['NET_ADMIN'] });
+  const result = await runtime.runHelper({
+    image,
+    command: ['sh', '-c', args],
+    labels: { [LABEL.run]: lab.runId, [LABEL.helper]: 'test' },
+    hostNetwork: true,
+    capAdd: ['NET_ADMIN'],
+  });
   expect(result.exitCode, result.stderr).toBe(0);
 }
 
@@ -96,7 +102,7 @@ describe('the engine host is out of reach', () => {
     expect(accepted).toBe(1); // only the test's own connection above
   });
 
-  it('a router that routes to the engine host\'s own address gets nothing through, TCP or UDP; without the INPUT rule it would', async () => {
+  it("a router that routes to the engine host's own address gets nothing through, TCP or UDP; without the INPUT rule it would", async () => {
     const router = plan.hosts.find((host) => host.role === 'router')!;
     const onLab = router.ips.outside!;
     const route = await inHost(router.name, `ip route add ${hostAddress}/32 dev ${ifaceOf(onLab)} && echo routed`);
@@ -139,7 +145,13 @@ describe('the engine host is out of reach', () => {
     const v6 = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => v6.listen(0, '::', resolve));
     const port = (v6.address() as { port: number }).port;
-    await lab.copyFiles(router.name, [{ path: '/lab/files/ipv6-frames.py', source: join(ROOT, 'test/e2e/scenarios/files/ipv6-frames.py'), size: statSync(join(ROOT, 'test/e2e/scenarios/files/ipv6-frames.py')).size }]);
+    await lab.copyFiles(router.name, [
+      {
+        path: '/lab/files/ipv6-frames.py',
+        source: join(ROOT, 'test/e2e/scenarios/files/ipv6-frames.py'),
+        size: statSync(join(ROOT, 'test/e2e/scenarios/files/ipv6-frames.py')).size,
+      },
+    ]);
     const attack = `python3 /lab/files/ipv6-frames.py ${ifaceOf(router.ips.outside!)} ${mac} ${linkLocal} ${port}`;
     try {
       const blocked = await inHost(router.name, attack);
@@ -171,7 +183,10 @@ describe('the engine host is out of reach', () => {
         else expect(subnets, `${host.name}: ${route}`).toContain(destination);
         if (destination === 'default') expect(subnets.some((subnet) => contains(subnet, via!))).toBe(true);
       }
-      expect(routes.some((route) => route.startsWith('default')), `${host.name}: ${routes.join('; ')}`).toBe(host.name === 'pc');
+      expect(
+        routes.some((route) => route.startsWith('default')),
+        `${host.name}: ${routes.join('; ')}`,
+      ).toBe(host.name === 'pc');
     }
   });
 });
@@ -187,7 +202,7 @@ describe('programs on hosts that are not routers', () => {
     expect(ping.exitCode, ping.stdout + ping.stderr).toBe(0);
   });
 
-  it('nor can a command run with socklab exec (a router\'s can)', async () => {
+  it("nor can a command run with socklab exec (a router's can)", async () => {
     const denied = await runCli(['exec', 'e2e-isolation/pc', '--', 'ip', 'route', 'add', '192.0.2.0/24', 'dev', 'eth0']);
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toMatch(/Operation not permitted/);
@@ -196,7 +211,7 @@ describe('programs on hosts that are not routers', () => {
   });
 });
 
-describe('a scenario cannot read the engine host\'s files', () => {
+describe("a scenario cannot read the engine host's files", () => {
   const dir = mkdtempSync(join(tmpdir(), 'socklab-escape-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const scenario = (name: string, extra: string) =>

@@ -52,9 +52,7 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliP
     stderr += chunk.toString();
     check();
   });
-  const result = new Promise<CliResult>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
+  const result = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return {
     result,
     waitFor: (pattern, timeoutMs = 60_000) =>
@@ -74,15 +72,9 @@ export const runCli = (args: string[], env?: Record<string, string>) => startCli
 /** Every socklab container, network and host rule on the engine, optionally of one run. */
 export async function findLeftovers(runtime: Runtime, runId?: string): Promise<string[]> {
   const containers = await runtime.listContainers(runId ? { [LABEL.run]: runId } : [LABEL.run]);
-  const networks = (await runtime.listNetworks()).filter((network) =>
-    runId ? network.labels[LABEL.run] === runId : LABEL.run in network.labels,
-  );
+  const networks = (await runtime.listNetworks()).filter((network) => (runId ? network.labels[LABEL.run] === runId : LABEL.run in network.labels));
   const rules = (await listBridgeRules(runtime, labImageRef())).filter((rule) => !runId || rule.includes(`sl-${runId}-`));
-  return [
-    ...containers.map((c) => `container ${c.name}`),
-    ...networks.map((n) => `network ${n.name}`),
-    ...rules.map((r) => `rule ${r}`),
-  ];
+  return [...containers.map((c) => `container ${c.name}`), ...networks.map((n) => `network ${n.name}`), ...rules.map((r) => `rule ${r}`)];
 }
 
 /** The text printed under `── HOST: TITLE` by an observe step. */

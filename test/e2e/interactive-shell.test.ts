@@ -56,10 +56,7 @@ afterAll(async () => {
 describe('socklab shell', () => {
   it('gives an interactive TTY shell in the host: hostname, resizing, Ctrl+C, exit code', async () => {
     const exitFile = join(dir, 'exit-code');
-    await tmux(
-      'new-session', '-d', '-s', 'shell', '-x', '120', '-y', '30',
-      `${process.execPath} ${CLI} shell i6-shell/server; echo $? > ${exitFile}`,
-    );
+    await tmux('new-session', '-d', '-s', 'shell', '-x', '120', '-y', '30', `${process.execPath} ${CLI} shell i6-shell/server; echo $? > ${exitFile}`);
     await waitForScreen((lines) => lines.some((line) => /root@server:.*[#$]$/.test(line)), 'the shell prompt');
     // Nothing has printed the bare host name yet: the line checked below is the command's answer.
     expect(await screen()).not.toContain('server');

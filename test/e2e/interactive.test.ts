@@ -24,7 +24,13 @@ interface StatusJson {
     runId: string;
     scenario: string;
     networks: { name: string; subnet: string }[];
-    hosts: { name: string; role: string; state: string; ips: Record<string, string>; programs: { id: string; running: boolean; pid?: number; command: string }[] }[];
+    hosts: {
+      name: string;
+      role: string;
+      state: string;
+      ips: Record<string, string>;
+      programs: { id: string; running: boolean; pid?: number; command: string }[];
+    }[];
   }[];
 }
 
@@ -70,9 +76,7 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
       ['server', 'host', 'running', { lan: '10.93.1.10' }],
     ]);
     const server = lab!.hosts.find((host) => host.name === 'server')!;
-    expect(server.programs).toEqual([
-      expect.objectContaining({ id: 'chat-server', running: true, command: 'node /lab/programs/chat-server.js --port 12345' }),
-    ]);
+    expect(server.programs).toEqual([expect.objectContaining({ id: 'chat-server', running: true, command: 'node /lab/programs/chat-server.js --port 12345' })]);
     expect(server.programs[0]!.pid).toBeGreaterThan(1);
     expect(lab!.hosts.find((host) => host.name === 'client')!.programs).toEqual([expect.objectContaining({ id: 'chat-client', running: true })]);
 
@@ -94,7 +98,21 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
     expect([failing.code, failing.stdout, failing.stderr]).toEqual([7, 'to-stdout\n', 'to-stderr\n']);
 
     // Another client started by hand, as a student would.
-    const byHand = await runCli(['exec', 'i6-chat/client', '--', 'node', '/lab/programs/chat-client.js', '--host', '10.93.1.10', '--port', '12345', '--line', 'typed by hand', '--linger', '200']);
+    const byHand = await runCli([
+      'exec',
+      'i6-chat/client',
+      '--',
+      'node',
+      '/lab/programs/chat-client.js',
+      '--host',
+      '10.93.1.10',
+      '--port',
+      '12345',
+      '--line',
+      'typed by hand',
+      '--linger',
+      '200',
+    ]);
     expect(byHand.code, byHand.stderr).toBe(0);
     const handPort = /connected as 10\.93\.1\.20:(\d+)/.exec(byHand.stdout)?.[1];
     expect(handPort, byHand.stdout).toBeDefined();
@@ -175,7 +193,19 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
     const captureDir = await mkdtemp(join(tmpdir(), 'socklab-capture-'));
     const capture = startCli(['capture', 'i6-nat/router', '--network', 'wan', '--seconds', '4', '--out', captureDir]);
     await capture.waitFor(/capturing on router \(network wan\) for 4 s/);
-    const second = await runCli(['exec', 'i6-nat/client', '--', 'node', '/lab/programs/chat-client.js', '--host', '10.93.3.10', '--line', 'followed live', '--linger', '100']);
+    const second = await runCli([
+      'exec',
+      'i6-nat/client',
+      '--',
+      'node',
+      '/lab/programs/chat-client.js',
+      '--host',
+      '10.93.3.10',
+      '--line',
+      'followed live',
+      '--linger',
+      '100',
+    ]);
     expect(second.code, second.stderr).toBe(0);
     await follow.waitFor(/chat-server \| 10\.93\.3\.1:\d+ says: followed live/);
     follow.kill('SIGINT');

@@ -10,12 +10,10 @@ const runtime = new DockerRuntime();
 
 /** The lines a host printed, without the `host | ` prefix, in order. */
 function hostLines(stdout: string, host: string): string[] {
-  return stdout
-    .split('\n')
-    .flatMap((line) => {
-      const match = /^(\S+)\s+\| (.*)$/.exec(line);
-      return match && match[1] === host ? [match[2]!] : [];
-    });
+  return stdout.split('\n').flatMap((line) => {
+    const match = /^(\S+)\s+\| (.*)$/.exec(line);
+    return match && match[1] === host ? [match[2]!] : [];
+  });
 }
 
 describe('interop across languages', () => {
@@ -33,7 +31,10 @@ describe('interop across languages', () => {
     // The TypeScript server saw the Python client's real address and bytes.
     const server = hostLines(stdout, 'server');
     expect(server).toContain('listening on 0.0.0.0:50000 (tcp)');
-    expect(server.some((line) => /^received from 10\.20\.19\.20:\d+: b'Hello TCP'$/.test(line)), server.join('\n')).toBe(true);
+    expect(
+      server.some((line) => /^received from 10\.20\.19\.20:\d+: b'Hello TCP'$/.test(line)),
+      server.join('\n'),
+    ).toBe(true);
     const serverPs = observedSection(stdout, 'server', 'ps aux');
     expect(serverPs).toMatch(/node \/lab\/programs\/tcp-echo-server\.js --port 50000/);
     expect(serverPs).not.toMatch(/python3/);

@@ -74,7 +74,11 @@ describe('a step that never ends', () => {
     expect(result.code).toBe(130);
     expect(performance.now() - sent).toBeLessThan(TEARDOWN_LIMIT_MS);
     // What it names is what was under way: removing this lab's objects.
-    expect(result.stderr).toMatch(new RegExp(`socklab: still (removing container sl-e2e-hang-observe-a-${runId}|removing the rules on the engine host|removing network sl-e2e-hang-observe-lan-${runId}|stopping what was under way)`));
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `socklab: still (removing container sl-e2e-hang-observe-a-${runId}|removing the rules on the engine host|removing network sl-e2e-hang-observe-lan-${runId}|stopping what was under way)`,
+      ),
+    );
     expect(result.stderr).toMatch(/interrupt once more to quit now \(the reaper then removes the lab\)/);
     expect(await findLeftovers(runtime, runId)).toEqual([]);
   });

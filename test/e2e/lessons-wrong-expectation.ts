@@ -82,7 +82,11 @@ function textSite(path: Path, needle: string, stream: string, used: Set<string>)
       const hostAddress = (needle.match(IPV4) ?? []).find((ip) => used.has(ip));
       const altered = hostAddress ? needle.replace(hostAddress, unusedNeighbour(hostAddress, used)) : `${needle}${MARK}`;
       doc.setIn(path, altered);
-      return { kind: 'text', description: `${stream} must contain ${JSON.stringify(altered)}`, failureFragments: [`${stream} does not contain ${JSON.stringify(altered)}`] };
+      return {
+        kind: 'text',
+        description: `${stream} must contain ${JSON.stringify(altered)}`,
+        failureFragments: [`${stream} does not contain ${JSON.stringify(altered)}`],
+      };
     },
   };
 }
@@ -125,7 +129,11 @@ function expectationSites(expectation: unknown, path: Path, used: Set<string>, s
         apply: (doc) => {
           const altered = `${unusedNeighbour(ip, used)}:${(remote as string).split(':')[1]}`;
           doc.setIn([...path, 'connection', 'remote'], altered);
-          return { kind: 'connection', description: `connection to ${altered} instead of ${remote as string}`, failureFragments: [`<-> ${altered}`, 'no such connection'] };
+          return {
+            kind: 'connection',
+            description: `connection to ${altered} instead of ${remote as string}`,
+            failureFragments: [`<-> ${altered}`, 'no such connection'],
+          };
         },
       });
     }
@@ -153,7 +161,11 @@ function expectationSites(expectation: unknown, path: Path, used: Set<string>, s
         apply: (doc) => {
           const altered = `${unusedNeighbour(value.split(':')[0]!, used)}:${value.split(':')[1]}`;
           doc.setIn([...path, 'translation', field], altered);
-          return { kind: 'translation', description: `translation ${field} ${altered} instead of ${value}`, failureFragments: [altered, 'no such translation'] };
+          return {
+            kind: 'translation',
+            description: `translation ${field} ${altered} instead of ${value}`,
+            failureFragments: [altered, 'no such translation'],
+          };
         },
       });
     }

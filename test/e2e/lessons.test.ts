@@ -34,7 +34,17 @@ async function lessonLeftovers(names: string[]): Promise<string[]> {
 describe('the lesson library', () => {
   it('has the lessons the issue asks for, each named after its file', () => {
     const names = lessons.map((lesson) => lesson.name);
-    for (const required of ['tcp-echo', 'udp-hello', 'udp-counter', 'tcp-vs-udp-server-gone', 'tcp-hello-five', 'ports', 'custom-protocol', 'chat', 'file-transfer']) {
+    for (const required of [
+      'tcp-echo',
+      'udp-hello',
+      'udp-counter',
+      'tcp-vs-udp-server-gone',
+      'tcp-hello-five',
+      'ports',
+      'custom-protocol',
+      'chat',
+      'file-transfer',
+    ]) {
       expect(names).toContain(required);
     }
     for (const lesson of lessons) {

@@ -85,9 +85,13 @@ describe('scenarios/nat-pat.yaml', () => {
 
   it('writes a pcap that tshark reads, with the SYN on both sides of router A', () => {
     const pcap = join(outcome.outputDir, 'routerA.pcap');
-    const syns = execFileSync('tshark', ['-r', pcap, '-Y', 'tcp.flags.syn == 1 && tcp.flags.ack == 0', '-T', 'fields', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'tcp.dstport'], {
-      encoding: 'utf8',
-    })
+    const syns = execFileSync(
+      'tshark',
+      ['-r', pcap, '-Y', 'tcp.flags.syn == 1 && tcp.flags.ack == 0', '-T', 'fields', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'tcp.dstport'],
+      {
+        encoding: 'utf8',
+      },
+    )
       .trim()
       .split('\n')
       .map((line) => line.split('\t'));

@@ -16,7 +16,19 @@ describe('the npm package', () => {
   it('packs what a user runs, and no test', () => {
     const listing = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'])) as { files: { path: string }[] }[];
     const files = listing[0]!.files.map((file) => file.path);
-    expect(files).toEqual(expect.arrayContaining(['bin/socklab.js', 'dist/main.js', 'scenarios/nat-pat.yaml', 'programs/tcp-hello-server.ts', 'programs/python/seed000_tcp_server.py', 'schema/scenario.schema.json', 'images/lab/packages.txt', 'docs/scenario-format.md', 'README.md']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'bin/socklab.js',
+        'dist/main.js',
+        'scenarios/nat-pat.yaml',
+        'programs/tcp-hello-server.ts',
+        'programs/python/seed000_tcp_server.py',
+        'schema/scenario.schema.json',
+        'images/lab/packages.txt',
+        'docs/scenario-format.md',
+        'README.md',
+      ]),
+    );
     expect(files.filter((file) => /(^|\/)test\/|\.test\.|^programs\/build\.ts$|^src\//.test(file))).toEqual([]);
   });
 
@@ -28,7 +40,8 @@ describe('the npm package', () => {
     const empty = join(work, 'empty');
     execFileSync('mkdir', ['-p', empty]);
     writeFileSync(join(empty, 'mine.yaml'), 'name: mine\nnetworks:\n  lan: { subnet: 10.0.0.0/24 }\nhosts:\n  a: { networks: { lan: 10.0.0.10 } }\n');
-    const socklab = (args: string[]) => execFileSync(join(prefix, 'bin', 'socklab'), args, { cwd: empty, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const socklab = (args: string[]) =>
+      execFileSync(join(prefix, 'bin', 'socklab'), args, { cwd: empty, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(socklab(['validate', 'mine.yaml'])).toBe('mine.yaml: valid\n');
     expect(socklab(['list'])).toMatch(/│ nat-pat\s+│/);
     expect(socklab(['--version']).trim()).toMatch(/^\d+\.\d+\.\d+$/);

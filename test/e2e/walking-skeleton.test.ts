@@ -19,12 +19,9 @@ describe('socklab run scenarios/tcp-hello.yaml', () => {
 
     const serverSockets = parseNetstat(observedSection(stdout, 'server', 'netstat'));
     expect(serverSockets.some((s) => s.state === 'LISTEN' && s.local.port === 60001)).toBe(true);
-    expect(
-      serverSockets.some(
-        (s) =>
-          s.local.ip === '10.0.0.10' && s.local.port === 60001 && s.remote.ip === '10.0.0.20' && s.remote.port === clientPort,
-      ),
-    ).toBe(true);
+    expect(serverSockets.some((s) => s.local.ip === '10.0.0.10' && s.local.port === 60001 && s.remote.ip === '10.0.0.20' && s.remote.port === clientPort)).toBe(
+      true,
+    );
 
     expect(observedSection(stdout, 'server', 'ps aux')).toMatch(/node \/lab\/programs\/tcp-hello-server\.js/);
     expect(observedSection(stdout, 'client', 'ps aux')).not.toMatch(/tcp-hello/);

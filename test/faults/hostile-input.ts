@@ -34,7 +34,18 @@ const ODD_VALUES = [
   '"-1s"',
   '{ memory: 1k, pids: 1, cpus: 1000 }',
 ];
-const ODD_KEYS = ['limits: { memory: 40m, pids: 40 }', 'role: router', 'image: socklab-lab:nope', 'files: [../package.json]', 'gateway: 10.0.0.1', 'wait_for: { port: 0 }', 'timeout: 0', 'signal: SIGSTOP', 'steps: []', '<<: *anchor'];
+const ODD_KEYS = [
+  'limits: { memory: 40m, pids: 40 }',
+  'role: router',
+  'image: socklab-lab:nope',
+  'files: [../package.json]',
+  'gateway: 10.0.0.1',
+  'wait_for: { port: 0 }',
+  'timeout: 0',
+  'signal: SIGSTOP',
+  'steps: []',
+  '<<: *anchor',
+];
 
 const lineAt = (lines: string[], rng: Rng) => rng.int(Math.max(1, lines.length));
 
@@ -50,7 +61,8 @@ const MUTATIONS: Record<string, Mutation> = {
     [copy[a], copy[b]] = [copy[b] ?? '', copy[a] ?? ''];
     return copy;
   },
-  're-indent a line': (lines, rng) => lines.map((line, index) => (index === lineAt(lines, rng) ? (rng.next() < 0.5 ? `  ${line}` : line.replace(/^ {1,2}/, '')) : line)),
+  're-indent a line': (lines, rng) =>
+    lines.map((line, index) => (index === lineAt(lines, rng) ? (rng.next() < 0.5 ? `  ${line}` : line.replace(/^ {1,2}/, '')) : line)),
   'truncate the file': (lines, rng) => lines.slice(0, lineAt(lines, rng)),
   'replace a number': (lines, rng) => {
     const at = lineAt(lines, rng);
@@ -74,7 +86,9 @@ const MUTATIONS: Record<string, Mutation> = {
     return lines.map((line, index) => (index === at ? `${line}${rng.pick(['\u0000', '\t', '\uFFFF', '\x1b[31m', '\r'])}` : line));
   },
   'point a program or file out of the folder': (lines, rng) =>
-    lines.map((line) => (rng.next() < 0.5 ? line.replace(/program: .*/, 'program: ../../../etc/passwd.py') : line.replace(/files: .*/, 'files: [/etc/hostname]'))),
+    lines.map((line) =>
+      rng.next() < 0.5 ? line.replace(/program: .*/, 'program: ../../../etc/passwd.py') : line.replace(/files: .*/, 'files: [/etc/hostname]'),
+    ),
   'add a second document': (lines) => [...lines, '---', 'name: second'],
 };
 
@@ -128,7 +142,9 @@ const histogram = (exits: Map<string, number>) =>
 export async function hostileInput(options: { mutations: number; seed: number; log: (line: string) => void }): Promise<Section> {
   const rng = random(options.seed);
   const corpus = join(ROOT, 'test/fixtures/invalid');
-  const fixtures = readdirSync(corpus).filter((name) => name.endsWith('.yaml')).sort();
+  const fixtures = readdirSync(corpus)
+    .filter((name) => name.endsWith('.yaml'))
+    .sort();
   const lessonsDir = join(ROOT, 'scenarios');
   const lessons = readdirSync(lessonsDir)
     .filter((name) => name.endsWith('.yaml'))

@@ -147,7 +147,16 @@ export async function hostilePrograms(options: { quick: boolean; log: (line: str
     const crash = crashed(result.output) ? 1 : 0;
     const unexpected = result.code === hostile.exit ? 0 : 1;
     const overMemory = result.peakMb >= MAX_PEAK_MB ? 1 : 0;
-    rows.push([hostile.name, String(result.code ?? 'killed'), result.seconds.toFixed(1), result.peakMb.toFixed(0), String(left.length), String(crash), String(unexpected), String(overMemory)]);
+    rows.push([
+      hostile.name,
+      String(result.code ?? 'killed'),
+      result.seconds.toFixed(1),
+      result.peakMb.toFixed(0),
+      String(left.length),
+      String(crash),
+      String(unexpected),
+      String(overMemory),
+    ]);
     options.log(
       `programs: ${hostile.name}: exit ${result.code} (expected ${hostile.exit}) in ${result.seconds.toFixed(1)} s, peak ${result.peakMb.toFixed(0)} MB, leftovers ${left.length}` +
         (crash || unexpected ? `\n${result.output.slice(-1500)}` : ''),

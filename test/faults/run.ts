@@ -52,9 +52,18 @@ async function main(): Promise<number> {
   const minutes = (performance.now() - started) / 60_000;
 
   const sums = sections.map((section) => ({ section, sums: totals(section) }));
-  const bad = sums.flatMap(({ section, sums: s }) => Object.entries(s).filter(([, value]) => value > 0).map(([column, value]) => `${section.title}: ${column} ${value}`));
+  const bad = sums.flatMap(({ section, sums: s }) =>
+    Object.entries(s)
+      .filter(([, value]) => value > 0)
+      .map(([column, value]) => `${section.title}: ${column} ${value}`),
+  );
   if (after.length > 0) bad.push(`left on the engine after the suite: ${after.join(', ')}`);
-  const summary = sums.map(({ section, sums: s }) => `- ${section.title}: ${section.rows.length} row(s); ${Object.entries(s).map(([column, value]) => `${column} ${value}`).join(', ')}`);
+  const summary = sums.map(
+    ({ section, sums: s }) =>
+      `- ${section.title}: ${section.rows.length} row(s); ${Object.entries(s)
+        .map(([column, value]) => `${column} ${value}`)
+        .join(', ')}`,
+  );
 
   const document = [
     '# Reliability: the fault-injection suite',

@@ -32,7 +32,8 @@ async function phaseTimes(): Promise<{ steps: number; teardown: number; end: num
     await sleep(20);
   }
   const result = await run.done;
-  if (result.code !== 0 || !seen.steps || !seen.teardown) throw new Error(`the lesson does not pass on its own (exit ${result.code}); fix that first:\n${result.output.slice(-2000)}`);
+  if (result.code !== 0 || !seen.steps || !seen.teardown)
+    throw new Error(`the lesson does not pass on its own (exit ${result.code}); fix that first:\n${result.output.slice(-2000)}`);
   return { ...seen, end: result.seconds };
 }
 
@@ -40,8 +41,14 @@ export async function signalTrials(options: { trials: number; seed: number; log:
   const rng = random(options.seed);
   // A clean run first: when its phases begin here, so that the moments cover each of them.
   const times = await phaseTimes();
-  const windows: Record<string, [number, number]> = { 'bring-up': [0.05, times.steps], steps: [times.steps, times.teardown], teardown: [times.teardown, times.end] };
-  options.log(`signals: ${LESSON} here: bring-up until ${times.steps.toFixed(1)} s, steps until ${times.teardown.toFixed(1)} s, teardown until ${times.end.toFixed(1)} s`);
+  const windows: Record<string, [number, number]> = {
+    'bring-up': [0.05, times.steps],
+    steps: [times.steps, times.teardown],
+    teardown: [times.teardown, times.end],
+  };
+  options.log(
+    `signals: ${LESSON} here: bring-up until ${times.steps.toFixed(1)} s, steps until ${times.teardown.toFixed(1)} s, teardown until ${times.end.toFixed(1)} s`,
+  );
 
   const rows: string[][] = [];
   for (let trial = 0; trial < options.trials; trial += 1) {
@@ -64,8 +71,20 @@ export async function signalTrials(options: { trials: number; seed: number; log:
     const exit = result.code ?? `killed (${signal})`;
     const crash = crashed(result.output) || !handled ? 1 : 0;
     const late = finishedFirst ? 0 : signal === 'SIGKILL' ? (cleanSeconds > REAPER_LIMIT_S ? 1 : 0) : exitSeconds > GRACEFUL_LIMIT_S ? 1 : 0;
-    rows.push([String(trial + 1), signal, at.toFixed(2), phase, String(exit), (signal === 'SIGKILL' ? cleanSeconds : exitSeconds).toFixed(1), String(left.length), String(crash), String(late)]);
-    options.log(`signals: ${trial + 1}/${options.trials} ${signal} at ${at.toFixed(2)} s (${phase}): exit ${exit}, clean in ${cleanSeconds.toFixed(1)} s, leftovers ${left.length}${left.length ? ` (${left.join(', ')})` : ''}${crash ? `, CRASH:\n${result.output.slice(-1500)}` : ''}`);
+    rows.push([
+      String(trial + 1),
+      signal,
+      at.toFixed(2),
+      phase,
+      String(exit),
+      (signal === 'SIGKILL' ? cleanSeconds : exitSeconds).toFixed(1),
+      String(left.length),
+      String(crash),
+      String(late),
+    ]);
+    options.log(
+      `signals: ${trial + 1}/${options.trials} ${signal} at ${at.toFixed(2)} s (${phase}): exit ${exit}, clean in ${cleanSeconds.toFixed(1)} s, leftovers ${left.length}${left.length ? ` (${left.join(', ')})` : ''}${crash ? `, CRASH:\n${result.output.slice(-1500)}` : ''}`,
+    );
     if (left.length > 0) await leftoversAfter(REAPER_LIMIT_S * 1000); // let the next trial start clean, but count it here
   }
   return {

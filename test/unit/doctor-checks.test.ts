@@ -90,7 +90,7 @@ describe('subnets', () => {
     { file: 'scenarios/chat.yaml', network: 'lan', subnet: '10.20.8.0/24' },
   ];
 
-  it("fails on a clash with a network socklab did not make, naming both and the fix", () => {
+  it('fails on a clash with a network socklab did not make, naming both and the fix', () => {
     const verdict = subnetVerdict(wanted, [foreign, lab], []);
     expect(verdict.verdict).toBe('fail');
     expect(verdict.detail).toBe("scenarios/chat.yaml network 'lan' 10.20.8.0/24 overlaps the engine's network 'corp-vpn' (10.20.0.0/16)");
@@ -118,13 +118,25 @@ describe('leftovers', () => {
     labels: run(id, owner, { [LABEL.host]: 'h', [LABEL.hosts]: '1', ...extra }),
     ips: {},
   });
-  const network = (id: string, owner: string, subnet: string): NetworkInfo => ({ name: `sl-s-lan-${id}`, id, subnets: [subnet], labels: run(id, owner, { [LABEL.network]: 'lan' }) });
+  const network = (id: string, owner: string, subnet: string): NetworkInfo => ({
+    name: `sl-s-lan-${id}`,
+    id,
+    subnets: [subnet],
+    labels: run(id, owner, { [LABEL.network]: 'lan' }),
+  });
   const containers: ContainerInfo[] = [
     host('sl-s-h-aaa111', 'aaa111', alive, 'running'), // a run in progress: this process
     host('sl-s-h-bbb222', 'bbb222', gone, 'running'), // its process died: dead
     host('sl-s-h-ccc333', 'ccc333', gone, 'running', { [LABEL.keep]: 'true' }), // kept up on purpose
     host('sl-s-h-ddd444', 'ddd444', gone, 'exited', { [LABEL.keep]: 'true' }), // kept, but stopped: dead
-    { name: 'eager_helper', id: 'x', state: 'running', image: 'i', labels: { [LABEL.run]: 'inspect', [LABEL.helper]: 'host-rules', [LABEL.owner]: gone }, ips: {} },
+    {
+      name: 'eager_helper',
+      id: 'x',
+      state: 'running',
+      image: 'i',
+      labels: { [LABEL.run]: 'inspect', [LABEL.helper]: 'host-rules', [LABEL.owner]: gone },
+      ips: {},
+    },
   ];
   const networks = [network('aaa111', alive, '10.1.0.0/24'), network('bbb222', gone, '10.2.0.0/24'), network('eee555', gone, '10.5.0.0/24')];
   const rules = ['-A DOCKER-USER -i sl-aaa111-0lan -o sl-aaa111-0lan -j ACCEPT', '-A INPUT -i sl-fff666-0wan -j DROP'];

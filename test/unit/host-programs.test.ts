@@ -197,11 +197,17 @@ describe('signalling a program', () => {
     await runtime.createContainer({ name: 'c', labels: {} } as ContainerSpec);
     await runtime.startContainer('c');
     const outside: string[] = [];
-    const host = new HostProcesses(runtime, 'c', { host: 'victim', restricted: true, fromOutside: async (script) => (outside.push(script), { exitCode: 0, stderr: '' }) });
+    const host = new HostProcesses(runtime, 'c', {
+      host: 'victim',
+      restricted: true,
+      fromOutside: async (script) => (outside.push(script), { exitCode: 0, stderr: '' }),
+    });
     await host.signal('storm', 'SIGKILL');
     expect(outside).toHaveLength(1);
-    expect(outside[0]).toContain("/proc/1/root/lab/run/storm.pid");
+    expect(outside[0]).toContain('/proc/1/root/lab/run/storm.pid');
     const stuck = new HostProcesses(runtime, 'c', { host: 'victim', restricted: true, fromOutside: async () => ({ exitCode: 5, stderr: '' }) });
-    await expect(stuck.signal('storm', 'SIGKILL')).rejects.toThrow("sending SIGKILL to 'storm' on host 'victim' failed (exit 125: timeout: fork system call failed)");
+    await expect(stuck.signal('storm', 'SIGKILL')).rejects.toThrow(
+      "sending SIGKILL to 'storm' on host 'victim' failed (exit 125: timeout: fork system call failed)",
+    );
   });
 });

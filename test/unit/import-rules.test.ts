@@ -28,7 +28,8 @@ describe('the import rules', () => {
   it('fail a tree that breaks them, naming each rule broken', () => {
     const files: Record<string, string> = {
       // A command that reaches into the lab and makes its own engine.
-      'src/cli/commands/bad.ts': "import { Lab } from '../../lab/lab.js';\nimport { DockerRuntime } from '../../runtime/docker/docker-runtime.js';\nexport const used = [Lab, DockerRuntime];\n",
+      'src/cli/commands/bad.ts':
+        "import { Lab } from '../../lab/lab.js';\nimport { DockerRuntime } from '../../runtime/docker/docker-runtime.js';\nexport const used = [Lab, DockerRuntime];\n",
       // Allowed: the reporting types.
       'src/cli/commands/fine.ts': "import type { Reporter } from '../../lab/reporter.js';\nexport type R = Reporter;\n",
       'src/lab/reporter.ts': 'export interface Reporter { info(message: string): void }\n',

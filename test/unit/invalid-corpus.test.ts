@@ -14,7 +14,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CORPUS = join(ROOT, 'test/fixtures/invalid');
 type Expected = Pick<ScenarioIssue, 'layer' | 'line' | 'column' | 'path' | 'message'>;
 const table = JSON.parse(readFileSync(join(CORPUS, 'expected.json'), 'utf8')) as Record<string, Expected>;
-const fixtures = readdirSync(CORPUS).filter((name) => name.endsWith('.yaml')).sort();
+const fixtures = readdirSync(CORPUS)
+  .filter((name) => name.endsWith('.yaml'))
+  .sort();
 
 async function issuesOf(file: string): Promise<ScenarioIssue[]> {
   const result = await checkScenarioFile(file);

@@ -4,14 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerInfo, NetworkInfo } from '../../src/runtime/runtime.js';
 import { FakeRuntime } from '../../src/runtime/fake-runtime.js';
 import { LABEL } from '../../src/runtime/labels.js';
-import {
-  labsFromEngine,
-  listLabs,
-  parseHostSelector,
-  selectHost,
-  selectLab,
-  type LabInfo,
-} from '../../src/lab/labs.js';
+import { labsFromEngine, listLabs, parseHostSelector, selectHost, selectLab, type LabInfo } from '../../src/lab/labs.js';
 import { Lab } from '../../src/lab/lab.js';
 import { LabSelectionError } from '../../src/lab/selection-error.js';
 import { planLab } from '../../src/lab/plan.js';
@@ -70,7 +63,14 @@ describe('labsFromEngine', () => {
     ]);
     const nat = labs.find((lab) => lab.scenario === 'nat')!;
     expect(nat.hosts).toEqual([
-      { name: 'router', role: 'router', container: 'sl-nat-router-aaa111', state: 'running', image: 'socklab-lab:abc', ips: { lan: '10.0.1.1', wan: '10.0.2.1' } },
+      {
+        name: 'router',
+        role: 'router',
+        container: 'sl-nat-router-aaa111',
+        state: 'running',
+        image: 'socklab-lab:abc',
+        ips: { lan: '10.0.1.1', wan: '10.0.2.1' },
+      },
       { name: 'server', role: 'host', container: 'sl-nat-server-aaa111', state: 'running', image: 'socklab-lab:abc', ips: { wan: '10.0.2.10' } },
     ]);
     expect(nat.networks.map((n) => [n.name, n.subnet, n.bridge])).toEqual([
@@ -121,7 +121,9 @@ describe('selectHost and selectLab', () => {
 
   it('names the hosts there are when the host is unknown', () => {
     expect(() => selectHost(labs, { lab: 'nat', host: 'client' })).toThrow("no host 'client' in lab 'nat'. Hosts: nat/router, nat/server.");
-    expect(() => selectHost(labs, { host: 'nobody' })).toThrow(/no host 'nobody' in any lab that is up\. Hosts: chat\/client, chat\/server, nat\/router, nat\/server\./);
+    expect(() => selectHost(labs, { host: 'nobody' })).toThrow(
+      /no host 'nobody' in any lab that is up\. Hosts: chat\/client, chat\/server, nat\/router, nat\/server\./,
+    );
   });
 
   it('names the labs there are when the lab is unknown, and says how to start one when none is up', () => {

@@ -48,7 +48,9 @@ describe('parseConntrack', () => {
   });
 
   it('reads UDP flows, which have no state column', () => {
-    const [flow] = parseConntrack('udp      17 29 src=10.0.0.20 dst=10.0.0.10 sport=40000 dport=50000 [UNREPLIED] src=10.0.0.10 dst=10.0.0.20 sport=50000 dport=40000 mark=0 use=1');
+    const [flow] = parseConntrack(
+      'udp      17 29 src=10.0.0.20 dst=10.0.0.10 sport=40000 dport=50000 [UNREPLIED] src=10.0.0.10 dst=10.0.0.20 sport=50000 dport=40000 mark=0 use=1',
+    );
     expect(flow).toMatchObject({ protocol: 'udp', state: '', sourceNat: false, destinationNat: false });
   });
 });
@@ -93,7 +95,12 @@ describe('whoSeesWhat', () => {
 
   it('explains nothing when no router translated anything', () => {
     const log = new ObservationLog();
-    log.addFlows('router', parseConntrack('tcp      6 117 TIME_WAIT src=10.1.0.10 dst=10.2.0.10 sport=5000 dport=80 src=10.2.0.10 dst=10.1.0.10 sport=80 dport=5000 [ASSURED] mark=0 use=1'));
+    log.addFlows(
+      'router',
+      parseConntrack(
+        'tcp      6 117 TIME_WAIT src=10.1.0.10 dst=10.2.0.10 sport=5000 dport=80 src=10.2.0.10 dst=10.1.0.10 sport=80 dport=5000 [ASSURED] mark=0 use=1',
+      ),
+    );
     expect(whoSeesWhat(log)).toEqual([]);
   });
 });

@@ -34,7 +34,7 @@ describe('bridgeNames', () => {
     for (const name of names.values()) expect(name.length).toBeLessThanOrEqual(15);
   });
 
-  it('cannot give two networks one bridge, whatever their names (a short name equal to another\'s shortened one)', () => {
+  it("cannot give two networks one bridge, whatever their names (a short name equal to another's shortened one)", () => {
     // Once, a network named n1 and a long name shortened to n1 both became sl-RUN-n1.
     const networks = ['averyveryverylongname', 'n1', 'n0', 'a', 'averyveryverylongname2', ...Array.from({ length: 20 }, (_, i) => `n${i}`)];
     const names = [...bridgeNames('abc123', networks).values()];
@@ -83,7 +83,7 @@ describe('planLab', () => {
     }
   });
 
-  it('takes a host\'s own limits from the scenario', () => {
+  it("takes a host's own limits from the scenario", () => {
     const small = load(
       'name: small\nnetworks: { lan: { subnet: 10.0.0.0/24 } }\nhosts: { a: { networks: { lan: 10.0.0.1 }, limits: { memory: 64m, pids: 100, cpus: 0.5 } } }\n',
     );
@@ -104,11 +104,10 @@ describe('planLab', () => {
       { network: 'sl-plan-dmz-abc123', ip: '10.10.10.1' },
     ]);
   });
-
 });
 
 describe('hostSetupScript', () => {
-  it('replaces Docker\'s default route, or removes it so nothing leaves the lab', () => {
+  it("replaces Docker's default route, or removes it so nothing leaves the lab", () => {
     expect(hostSetupScript(NAT.hosts.client!)).toContain('ip route replace default via 192.168.0.1');
     expect(hostSetupScript(NAT.hosts.routerA!)).toContain('ip route del default');
   });

@@ -55,7 +55,9 @@ describe('docs/scenario-format.md', () => {
   it.each(examples.map((example) => [example.line, example] as const))('the example at line %i validates', (_, example) => {
     // Issues are reported at the doc's own lines, so a failure points into the doc.
     const result = checkScenarioText(join(DOCS, `example-at-line-${example.line}.yaml`), Buffer.from(example.yaml));
-    const issues = result.ok ? [] : result.issues.map((issue) => formatIssue({ ...issue, file: 'docs/scenario-format.md', line: issue.line + example.line - 1 }));
+    const issues = result.ok
+      ? []
+      : result.issues.map((issue) => formatIssue({ ...issue, file: 'docs/scenario-format.md', line: issue.line + example.line - 1 }));
     expect(issues).toEqual([]);
   });
 
@@ -70,7 +72,9 @@ describe('docs/scenario-format.md', () => {
     const used = new Set<string>();
     for (const scenario of parsed) keysIn(scenario.steps ?? [], used);
     expect(STEP_KINDS.filter((kind) => !used.has(kind))).toEqual([]);
-    const shown = new Set(examples.flatMap((example) => [...example.yaml.matchAll(/show: \[([^\]]*)\]/g)].flatMap((m) => m[1]!.split(',').map((s) => s.trim()))));
+    const shown = new Set(
+      examples.flatMap((example) => [...example.yaml.matchAll(/show: \[([^\]]*)\]/g)].flatMap((m) => m[1]!.split(',').map((s) => s.trim()))),
+    );
     expect(OBSERVATIONS.filter((view) => !shown.has(view))).toEqual([]);
     expect(TCP_STATES.filter((state) => !text.includes(`\`${state}\``))).toEqual([]);
   });

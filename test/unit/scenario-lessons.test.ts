@@ -9,7 +9,9 @@ import { formatIssue } from '../../src/scenario/issues.js';
 
 const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 const SCHEMA_LINE = '# yaml-language-server: $schema=../schema/scenario.schema.json';
-const lessons = readdirSync(SCENARIOS).filter((name) => /\.ya?ml$/.test(name)).sort();
+const lessons = readdirSync(SCENARIOS)
+  .filter((name) => /\.ya?ml$/.test(name))
+  .sort();
 
 describe('scenarios/', () => {
   it('holds lessons', () => {

@@ -60,8 +60,20 @@ describe('the scenario model', () => {
     const [start, startUdp, observeOne, observeMany, capture, expectOne, expectList, stop, wait, sleep] = SCENARIO.steps;
     expect(start).toMatchObject({ kind: 'start', at: ['steps', 0], host: 'server', id: 'srv', args: ['9000'], timeoutMs: 10_000, timeoutWritten: false });
     expect(start).toMatchObject({ waitFor: { text: { contains: 'listening' }, protocol: 'tcp' } });
-    expect(startUdp).toMatchObject({ kind: 'start', program: { kind: 'argv', argv: ['sleep', '100'] }, waitFor: { port: 5000, protocol: 'udp' }, timeoutMs: 3000, timeoutWritten: true });
-    expect(observeOne).toEqual({ kind: 'observe', at: ['steps', 2], hosts: [{ name: 'client', at: ['steps', 2, 'observe'] }], views: ['netstat', 'ps'], showAndCommand: false });
+    expect(startUdp).toMatchObject({
+      kind: 'start',
+      program: { kind: 'argv', argv: ['sleep', '100'] },
+      waitFor: { port: 5000, protocol: 'udp' },
+      timeoutMs: 3000,
+      timeoutWritten: true,
+    });
+    expect(observeOne).toEqual({
+      kind: 'observe',
+      at: ['steps', 2],
+      hosts: [{ name: 'client', at: ['steps', 2, 'observe'] }],
+      views: ['netstat', 'ps'],
+      showAndCommand: false,
+    });
     expect(observeMany).toMatchObject({ hosts: [{ name: 'client', at: ['steps', 3, 'observe', 'hosts', 0] }, { name: 'server' }], views: ['conntrack'] });
     expect(capture).toMatchObject({ kind: 'capture', host: 'router', steps: [{ kind: 'parallel', at: ['steps', 4, 'steps', 0] }] });
     expect(expectOne).toMatchObject({ kind: 'expect', expectations: [{ at: ['steps', 5, 'expect'] }] });

@@ -12,7 +12,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CORPUS = 'test/fixtures/invalid';
 type Row = Omit<ScenarioIssue, 'file'>;
 const table = JSON.parse(readFileSync(join(ROOT, CORPUS, 'expected.json'), 'utf8')) as Record<string, Row>;
-const fixtures = readdirSync(join(ROOT, CORPUS)).filter((name) => name.endsWith('.yaml')).sort();
+const fixtures = readdirSync(join(ROOT, CORPUS))
+  .filter((name) => name.endsWith('.yaml'))
+  .sort();
 
 function validate(...args: string[]) {
   const result = spawnSync(process.execPath, [join(ROOT, 'bin/socklab.js'), 'validate', ...args], {
@@ -57,9 +59,7 @@ describe('socklab validate on the invalid corpus', () => {
     const { code, stdout } = validate('--json', ...fixtures.map((name) => `${CORPUS}/${name}`));
     expect(code).toBe(2);
     const results = JSON.parse(stdout) as { file: string; valid: boolean; issues: ScenarioIssue[] }[];
-    expect(results).toEqual(
-      fixtures.map((name) => ({ file: `${CORPUS}/${name}`, valid: false, issues: [{ file: `${CORPUS}/${name}`, ...table[name] }] })),
-    );
+    expect(results).toEqual(fixtures.map((name) => ({ file: `${CORPUS}/${name}`, valid: false, issues: [{ file: `${CORPUS}/${name}`, ...table[name] }] })));
   });
 
   it('a valid scenario beside an invalid one: the valid one is named valid, the exit is still 2', () => {

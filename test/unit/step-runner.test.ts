@@ -53,7 +53,8 @@ function runner(lab: LabAccess) {
 /** Steps as a scenario writes them, as the model the runner takes. */
 const model = (steps: StepValue[]) => buildScenario({ name: 'steps', networks: {}, hosts: {}, steps }, tmpdir()).steps;
 
-const lines = (reporter: RecordingReporter, host: string) => reporter.events.flatMap((event) => (event.kind === 'output' && event.host === host ? [event.line] : []));
+const lines = (reporter: RecordingReporter, host: string) =>
+  reporter.events.flatMap((event) => (event.kind === 'output' && event.host === host ? [event.line] : []));
 
 describe('a run step', () => {
   it('streams any amount of output to the run folder and the console (up to its limit), checked as it passes', async () => {
@@ -98,9 +99,7 @@ describe('a run step', () => {
     });
     const { runner: steps } = runner(lab);
     await steps.runAll(model([{ run: 'client', command: 'hog' }]));
-    expect(steps.verdicts[0]!.failures).toEqual([
-      'it ended killed: out of memory, limit 512 MB (exit code 137), expected 0; stderr: "allocating 4 GB"',
-    ]);
+    expect(steps.verdicts[0]!.failures).toEqual(['it ended killed: out of memory, limit 512 MB (exit code 137), expected 0; stderr: "allocating 4 GB"']);
   });
 
   it('quotes the end of a long output when an expectation fails', async () => {
@@ -133,10 +132,12 @@ describe('a background program', () => {
   it('that ignores SIGTERM is stopped with SIGKILL, and the run says so', async () => {
     const { lab } = fakeLab({ server: { program: () => ({ stdout: ['up\n'], ignores: ['SIGTERM'] }) } });
     const { runner: steps, reporter } = runner(lab);
-    await steps.runAll(model([
-      { start: 'server', id: 'srv', command: 'serve' },
-      { stop: 'srv', expect: { stdout: 'up' } },
-    ]));
+    await steps.runAll(
+      model([
+        { start: 'server', id: 'srv', command: 'serve' },
+        { stop: 'srv', expect: { stdout: 'up' } },
+      ]),
+    );
     await steps.detach();
     const info = reporter.events.flatMap((event) => (event.kind === 'info' ? [event.message] : []));
     expect(info).toContain("'srv' did not end on SIGTERM within 5 s, so SIGKILL was sent to its whole process group: killed by SIGKILL");
@@ -154,11 +155,13 @@ describe('observe', () => {
     expect(reporter.events.filter((event) => event.kind === 'step')).toHaveLength(2);
   });
 
-  it('runs a command the scenario wrote with a user program\'s privileges, and its own views with the host\'s', async () => {
+  it("runs a command the scenario wrote with a user program's privileges, and its own views with the host's", async () => {
     const seen: { script: string; asUser?: boolean }[] = [];
     const { lab } = fakeLab({ server: { command: (script, options) => (seen.push({ script, asUser: options.asUser }), undefined) } });
     const { runner: steps } = runner(lab);
-    await steps.runAll(model([{ observe: { hosts: ['server'], command: 'ip route add 1.2.3.4 dev eth0' } }, { observe: { hosts: ['server'], show: ['iptables'] } }]));
+    await steps.runAll(
+      model([{ observe: { hosts: ['server'], command: 'ip route add 1.2.3.4 dev eth0' } }, { observe: { hosts: ['server'], show: ['iptables'] } }]),
+    );
     expect(seen).toEqual([
       { script: 'ip route add 1.2.3.4 dev eth0', asUser: true },
       { script: 'iptables -t nat -S && iptables -S FORWARD', asUser: false },
@@ -182,16 +185,18 @@ describe('expectations', () => {
     const flood = [...Array.from({ length: 260 }, () => chunk), 'LAST LINE\n'];
     const { lab } = fakeLab({ server: { program: () => ({ stdout: flood, end: { code: 0 } }) } });
     const { runner: steps } = runner(lab);
-    await steps.runAll(model([
-      { start: 'server', id: 'srv', command: 'flood' },
-      { wait: 'srv', expect: { stdout: 'LAST LINE' } },
-      { expect: { output: { of: 'srv', stdout: { contains: 'LAST LINE', not_contains: 'ERROR' } } } },
-    ]));
+    await steps.runAll(
+      model([
+        { start: 'server', id: 'srv', command: 'flood' },
+        { wait: 'srv', expect: { stdout: 'LAST LINE' } },
+        { expect: { output: { of: 'srv', stdout: { contains: 'LAST LINE', not_contains: 'ERROR' } } } },
+      ]),
+    );
     await steps.detach();
     expect(steps.verdicts.map((verdict) => verdict.failures)).toEqual([[], []]);
   });
 
-  it('read a program\'s output from the run folder, whatever its size', async () => {
+  it("read a program's output from the run folder, whatever its size", async () => {
     const chunk = Buffer.from('0123456789abcdef'.repeat(4096));
     const { lab } = fakeLab({ server: { program: () => ({ stdout: [...Array.from({ length: 200 }, () => chunk), 'DONE\n'], end: { code: 0 } }) } });
     const { runner: steps } = runner(lab);
@@ -211,7 +216,9 @@ describe('expectations', () => {
 
 describe('a capture', () => {
   it('waits until tcpdump listens, streams the pcap out and decodes it, keeping only the first lines', async () => {
-    const decoded = Array.from({ length: 100 }, (_, i) => `00:00:00.${String(i).padStart(6, '0')} eth0 In IP 10.0.0.20.4000 > 10.0.0.10.80: Flags [S]`).join('\n');
+    const decoded = Array.from({ length: 100 }, (_, i) => `00:00:00.${String(i).padStart(6, '0')} eth0 In IP 10.0.0.20.4000 > 10.0.0.10.80: Flags [S]`).join(
+      '\n',
+    );
     const { lab, inHost } = fakeLab({
       router: {
         program: () => ({ stderr: ['listening on any'] }),

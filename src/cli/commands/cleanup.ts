@@ -14,12 +14,16 @@ const WHY_KEPT = {
 export async function cleanupCommand(options: { all?: boolean }): Promise<number> {
   if (options.all) {
     const removed = await removeEverything();
-    process.stdout.write(`removed everything socklab owned: ${removed.containers} container(s), ${removed.networks} network(s), ${removed.rules} host rule(s)\n`);
+    process.stdout.write(
+      `removed everything socklab owned: ${removed.containers} container(s), ${removed.networks} network(s), ${removed.rules} host rule(s)\n`,
+    );
     return EXIT.ok;
   }
   const report = await removeLeftovers();
   for (const run of report.removed) {
-    process.stdout.write(`removed dead run ${run.scenario} (run ${run.runId}): ${run.containers} container(s), ${run.networks} network(s), ${run.rules} host rule(s)\n`);
+    process.stdout.write(
+      `removed dead run ${run.scenario} (run ${run.runId}): ${run.containers} container(s), ${run.networks} network(s), ${run.rules} host rule(s)\n`,
+    );
   }
   if (report.helpers > 0) process.stdout.write(`removed ${report.helpers} helper container(s) of socklab processes that are gone\n`);
   if (report.strayRules > 0) process.stdout.write(`removed ${report.strayRules} host rule(s) of runs that were already gone\n`);

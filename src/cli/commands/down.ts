@@ -10,7 +10,9 @@ export async function downCommand(labName: string | undefined, options: { all?: 
   if (options.all) {
     if (labName !== undefined) throw new UsageError(`--all removes every lab; drop '${labName}', or drop --all to remove only that one.`);
     const removed = await removeEverything();
-    process.stdout.write(`removed everything socklab owned: ${removed.containers} container(s), ${removed.networks} network(s), ${removed.rules} host rule(s) in ${took()}\n`);
+    process.stdout.write(
+      `removed everything socklab owned: ${removed.containers} container(s), ${removed.networks} network(s), ${removed.rules} host rule(s) in ${took()}\n`,
+    );
     return EXIT.ok;
   }
   const done = await removeLab(labName);

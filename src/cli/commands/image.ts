@@ -13,9 +13,7 @@ export async function imageShowCommand(): Promise<number> {
   const ref = labImageRef();
   const found = await engine().findImage(ref);
   process.stdout.write(
-    found
-      ? `${ref} present (${(found.sizeBytes / 1e6).toFixed(0)} MB)\n`
-      : `${ref} absent; 'socklab image build' builds it (${chooseBuildMethod()})\n`,
+    found ? `${ref} present (${(found.sizeBytes / 1e6).toFixed(0)} MB)\n` : `${ref} absent; 'socklab image build' builds it (${chooseBuildMethod()})\n`,
   );
   return found ? 0 : 1;
 }

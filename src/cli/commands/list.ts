@@ -87,7 +87,13 @@ export async function listCommand(folder: string | undefined, options: { json?: 
     return EXIT.invalid;
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(lessons.map((lesson) => ({ ...lesson, file: displayPath(lesson.file) })), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        lessons.map((lesson) => ({ ...lesson, file: displayPath(lesson.file) })),
+        null,
+        2,
+      )}\n`,
+    );
     return lessons.some((lesson) => lesson.problem) ? EXIT.invalid : EXIT.ok;
   }
   // Fit the description column to the terminal; 100 columns when not writing to one.
@@ -107,6 +113,8 @@ export async function listCommand(folder: string | undefined, options: { json?: 
   }
   const where = displayPath(dir);
   process.stdout.write(`${table.toString()}\n`);
-  process.stdout.write(`${lessons.length} lesson(s) in ${where}. Run one: socklab run ${join(where, '<lesson>.yaml')}; check them all: socklab test ${where}\n`);
+  process.stdout.write(
+    `${lessons.length} lesson(s) in ${where}. Run one: socklab run ${join(where, '<lesson>.yaml')}; check them all: socklab test ${where}\n`,
+  );
   return lessons.some((lesson) => lesson.problem) ? EXIT.invalid : EXIT.ok;
 }

@@ -25,7 +25,10 @@ export async function showLogsCommand(target: string, options: { follow?: boolea
   }
   // The lines of each chunk go out as one buffer per stream (the prefix, then the line's own
   // bytes, copied in); a slow reader holds the stream back.
-  const codes = (paint: (text: string) => string) => paint('\0').split('\0').map((code) => Buffer.from(code));
+  const codes = (paint: (text: string) => string) =>
+    paint('\0')
+      .split('\0')
+      .map((code) => Buffer.from(code));
   const [redOpen, redClose] = codes(style.red);
   const prefixes = new Map(programs.map((program) => [program.id, Buffer.from(`${style.dim(`${program.id.padEnd(width)} |`)} `)]));
   const NEWLINE = Buffer.from('\n');
@@ -49,7 +52,10 @@ export async function showLogsCommand(target: string, options: { follow?: boolea
     return drained;
   };
   const command = inHost.foreground(
-    logsCommand(programs.map((program) => program.id), options.follow === true),
+    logsCommand(
+      programs.map((program) => program.id),
+      options.follow === true,
+    ),
     {
       stdout: (chunk) => {
         parser.push(chunk);

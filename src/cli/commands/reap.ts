@@ -6,6 +6,10 @@ import { EXIT } from '../errors.js';
 export async function reapCommand(runs: string[], options: { image: string }): Promise<number> {
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} [reaper ${process.pid}] ${line}\n`);
   log(`socklab process gone; removing run(s) ${runs.join(', ')}`);
-  await reap(runs.filter((run) => /^[0-9a-f]{6}$/.test(run)), options.image, log);
+  await reap(
+    runs.filter((run) => /^[0-9a-f]{6}$/.test(run)),
+    options.image,
+    log,
+  );
   return EXIT.ok;
 }

@@ -20,21 +20,23 @@ export async function shellCommand(target: string): Promise<number> {
     if (!tty || reason !== 'SIGINT') ended.abort();
   });
   try {
-    const code = await inHost.interactiveShell({
-      tty,
-      stdin,
-      stdout,
-      signal: ended.signal,
-      env: tty ? { TERM: process.env.TERM || 'xterm' } : undefined,
-      size: () => ({ rows: stdout.rows, columns: stdout.columns }),
-      onResize: (listener) => {
-        stdout.on('resize', listener);
-        return () => stdout.off('resize', listener);
-      },
-    }).catch((error: unknown) => {
-      if (ended.signal.aborted) return EXIT.failed;
-      throw error;
-    });
+    const code = await inHost
+      .interactiveShell({
+        tty,
+        stdin,
+        stdout,
+        signal: ended.signal,
+        env: tty ? { TERM: process.env.TERM || 'xterm' } : undefined,
+        size: () => ({ rows: stdout.rows, columns: stdout.columns }),
+        onResize: (listener) => {
+          stdout.on('resize', listener);
+          return () => stdout.off('resize', listener);
+        },
+      })
+      .catch((error: unknown) => {
+        if (ended.signal.aborted) return EXIT.failed;
+        throw error;
+      });
     return code < 0 ? EXIT.failed : code;
   } finally {
     stop();

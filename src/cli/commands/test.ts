@@ -73,7 +73,14 @@ interface RunContext {
 async function testOne(loaded: LoadedScenario, context: RunContext): Promise<ScenarioTestResult> {
   const { style, options } = context;
   const live = options.verbose ? new ConsoleReporter(Object.keys(loaded.scenario.hosts), style) : undefined;
-  const test = await testLesson({ runtime: context.runtime, loaded, image: context.image, reporter: new RecordingReporter(live), signal: context.signal, outputRoot: options.out });
+  const test = await testLesson({
+    runtime: context.runtime,
+    loaded,
+    image: context.image,
+    reporter: new RecordingReporter(live),
+    signal: context.signal,
+    outputRoot: options.out,
+  });
   const failed = test.verdicts.filter((verdict) => verdict.failures.length > 0);
   const problems = failed.map(verdictLine);
   if (test.error !== undefined) problems.push(`${test.notRun ? 'could not run' : 'stopped'}: ${describeError(test.error)}`);
@@ -110,7 +117,15 @@ export async function testCommand(targets: string[], options: TestCommandOptions
       runnable.push({ index: results.length, loaded: checked.loaded });
       results.push({ file, name: checked.loaded.scenario.name, status: 'not run', seconds: 0, checksPassed: 0, checksTotal: 0, problems: [] });
     } else {
-      results.push({ file, name: displayPath(file), status: 'invalid', seconds: 0, checksPassed: 0, checksTotal: 0, problems: checked.issues.map(formatIssue) });
+      results.push({
+        file,
+        name: displayPath(file),
+        status: 'invalid',
+        seconds: 0,
+        checksPassed: 0,
+        checksTotal: 0,
+        problems: checked.issues.map(formatIssue),
+      });
     }
   }
 

@@ -77,7 +77,9 @@ export class DockerRuntime implements Runtime {
   private translate(error: unknown, operation: string, limit: Deadline | undefined, signal: AbortSignal | undefined): unknown {
     if (signal?.aborted) return signal.reason; // the caller's interruption, as it is
     if (limit?.expired) {
-      return new EngineTimeoutError('timeout', operation, 'the engine did not answer in time; it may be overloaded or stuck (socklab doctor checks it)', { cause: error });
+      return new EngineTimeoutError('timeout', operation, 'the engine did not answer in time; it may be overloaded or stuck (socklab doctor checks it)', {
+        cause: error,
+      });
     }
     if (error instanceof EngineError) return error;
     const failure = error as DockerodeError;
@@ -117,12 +119,19 @@ export class DockerRuntime implements Runtime {
   }
 
   async engineInfo(options?: CallOptions): Promise<EngineInfo> {
-    const version = await this.api('asking the engine its version', options, (abortSignal) => abortable<Docker.DockerVersion>(this.docker, 'version')({ abortSignal }), 10_000);
+    const version = await this.api(
+      'asking the engine its version',
+      options,
+      (abortSignal) => abortable<Docker.DockerVersion>(this.docker, 'version')({ abortSignal }),
+      10_000,
+    );
     return { version: version.Version, apiVersion: version.ApiVersion, os: `${version.Os}/${version.Arch}` };
   }
 
   async engineCapacity(options?: CallOptions): Promise<EngineCapacity> {
-    const info = await this.api('asking the engine its capacity', options, (abortSignal) => abortable<{ NCPU: number; MemTotal: number }>(this.docker, 'info')({ abortSignal }));
+    const info = await this.api('asking the engine its capacity', options, (abortSignal) =>
+      abortable<{ NCPU: number; MemTotal: number }>(this.docker, 'info')({ abortSignal }),
+    );
     return { cpus: info.NCPU, memoryBytes: info.MemTotal };
   }
 
@@ -140,17 +149,13 @@ export class DockerRuntime implements Runtime {
     const images = await this.api(`listing images of ${repository}`, options, (abortSignal) =>
       this.docker.listImages({ filters: { reference: [repository] }, abortSignal }),
     );
-    return images.flatMap((image) =>
-      (image.RepoTags ?? []).filter((tag) => tag.startsWith(`${repository}:`)).map((ref) => ({ ref, sizeBytes: image.Size })),
-    );
+    return images.flatMap((image) => (image.RepoTags ?? []).filter((tag) => tag.startsWith(`${repository}:`)).map((ref) => ({ ref, sizeBytes: image.Size })));
   }
 
   async importImage(tarPath: string, ref: string, changes: string[], options?: CallOptions): Promise<void> {
     const [repo, tag] = splitRef(ref);
     const operation = `importing image ${ref}`;
-    const stream = await this.api(operation, options, (abortSignal) =>
-      this.docker.importImage(createReadStream(tarPath), { repo, tag, changes, abortSignal }),
-    );
+    const stream = await this.api(operation, options, (abortSignal) => this.docker.importImage(createReadStream(tarPath), { repo, tag, changes, abortSignal }));
     await this.followProgress(stream, operation, options?.signal);
   }
 
@@ -176,7 +181,9 @@ export class DockerRuntime implements Runtime {
           signal?.removeEventListener('abort', onAbort);
           const failed = error ?? output.find((message) => message.error);
           if (!failed) return resolve();
-          reject(failed instanceof Error ? this.translate(failed, operation, undefined, signal) : new EngineError('rejected', operation, failed.error ?? 'failed'));
+          reject(
+            failed instanceof Error ? this.translate(failed, operation, undefined, signal) : new EngineError('rejected', operation, failed.error ?? 'failed'),
+          );
         },
         (event: { stream?: string; status?: string }) => {
           const text = (event.stream ?? event.status ?? '').trimEnd();
@@ -289,7 +296,10 @@ export class DockerRuntime implements Runtime {
       image: container.Image,
       labels: container.Labels ?? {},
       ips: Object.fromEntries(
-        Object.entries(container.NetworkSettings?.Networks ?? {}).map(([network, settings]) => [network, settings.IPAMConfig?.IPv4Address || settings.IPAddress]),
+        Object.entries(container.NetworkSettings?.Networks ?? {}).map(([network, settings]) => [
+          network,
+          settings.IPAMConfig?.IPv4Address || settings.IPAddress,
+        ]),
       ),
     }));
   }
@@ -322,7 +332,11 @@ export class DockerRuntime implements Runtime {
     });
     await feeding;
     if (result.exitCode !== 0) {
-      throw new EngineError('rejected', `copying ${files.map((file) => file.path).join(', ')} into ${container}`, result.stderr.trim() || `tar exited ${result.exitCode}`);
+      throw new EngineError(
+        'rejected',
+        `copying ${files.map((file) => file.path).join(', ')} into ${container}`,
+        result.stderr.trim() || `tar exited ${result.exitCode}`,
+      );
     }
   }
 
@@ -500,7 +514,9 @@ export class DockerRuntime implements Runtime {
       );
     } finally {
       // Removed even when the caller was interrupted: under a deadline of its own.
-      await this.apiIgnoringMissing(`removing a helper container`, undefined, (abortSignal) => container.remove({ force: true, abortSignal })).catch(() => undefined);
+      await this.apiIgnoringMissing(`removing a helper container`, undefined, (abortSignal) => container.remove({ force: true, abortSignal })).catch(
+        () => undefined,
+      );
     }
   }
 }
