@@ -22,7 +22,9 @@ const flags = parseCli({
 runMain(NAME, async () => {
   const socket = await connectTcp(flags.host, flags.port, flags.timeout);
   const local = localOf(socket);
-  const data = await readToEnd(socket, `receive from ${fmtAddr(flags.host, flags.port)}`, flags.timeout);
-  console.log(data.toString('utf8'));
+  // What arrives is printed at once, as the seed's recv() returns with the first data: a
+  // server that holds the connection open after its greeting (--hold) is seen greeting.
+  const data = await readToEnd(socket, `receive from ${fmtAddr(flags.host, flags.port)}`, flags.timeout, (chunk) => process.stdout.write(chunk));
+  if (!data.toString('utf8').endsWith('\n')) process.stdout.write('\n');
   console.log(`local address ${local}`);
 });

@@ -141,14 +141,17 @@ export function connectTcp(host: string, port: number, timeoutSec: number, allow
  * Read a TCP socket to its end (the peer's FIN), failing with `what` on error or when
  * nothing arrives for `idleSec` seconds.
  */
-export function readToEnd(socket: net.Socket, what: string, idleSec: number): Promise<Buffer> {
+export function readToEnd(socket: net.Socket, what: string, idleSec: number, onData?: (chunk: Buffer) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     socket.setTimeout(idleSec * 1000, () => {
       socket.destroy();
       reject(new Failure(`${what} timed out after ${idleSec}s`));
     });
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      onData?.(c);
+    });
     socket.once('error', (err) => reject(new Failure(`${what} failed: ${reason(err)}`)));
     socket.once('end', () => {
       socket.setTimeout(0);

@@ -1,8 +1,9 @@
 // Checks a scenario's expectations: on a program's output and exit code, and on what the
 // hosts show right now (sockets, NAT translations, processes). Each check returns the
 // reasons it failed, in words that say what was expected and what was seen. What a host
-// shows is read with a bounded command: a host too busy to answer (a fork storm, its
-// memory full) is a failed check that says so, not a hung run.
+// shows is read with a bounded command, once per host and view for all the expectations of
+// one moment: a host too busy to answer (a fork storm, its memory full) is a failed check
+// that says so, not a hung run.
 import type { ExpectationValue } from '../scenario/schema.js';
 import { parseNetstat, type SocketRecord } from '../observe/netstat.js';
 import { parseConntrack, type ConntrackFlow } from '../observe/conntrack.js';
@@ -51,20 +52,51 @@ function describeFlows(flows: ConntrackFlow[]): string {
 /** netstat's PID/Program column: the program is matched by name, the PID by placeholder. */
 const ownedBy = (socket: SocketRecord, program: string | undefined) => program === undefined || socket.program === program;
 
+export type View = keyof typeof PARSEABLE;
+
+/** What a host shows, read once per moment: `read(host, view)`. */
+export type MomentReader = (host: string, view: View) => Promise<HostReading>;
+
+/**
+ * One moment of a lab: each host's view (sockets, NAT table, processes) is read once,
+ * however many expectations look at it, and logged once for the who-sees-what picture.
+ */
+export function momentReader(lab: LabAccess, options: { log?: ObservationLog; signal?: AbortSignal } = {}): MomentReader {
+  const readings = new Map<string, Promise<HostReading>>();
+  return (host, view) => {
+    const key = `${host}\0${view}`;
+    let reading = readings.get(key);
+    if (!reading) {
+      reading = readHost(lab, host, PARSEABLE[view], options.signal).then((result) => {
+        if (result.ok && view === 'sockets') options.log?.addSockets(host, parseNetstat(result.text));
+        if (result.ok && view === 'conntrack') options.log?.addFlows(host, parseConntrack(result.text));
+        return result;
+      });
+      readings.set(key, reading);
+    }
+    return reading;
+  };
+}
+
+/** The host views an expectation reads: all of a moment's are read at once, before checking. */
+export function viewsOf(expectation: ExpectationValue): [string, View][] {
+  if ('connection' in expectation) return [[expectation.connection.host, 'sockets']];
+  if ('listening' in expectation) return [[expectation.listening.host, 'sockets']];
+  if ('translation' in expectation) return [[expectation.translation.router, 'conntrack']];
+  if ('process' in expectation) return [[expectation.process.host, 'processes']];
+  return [];
+}
+
 interface CheckContext {
-  lab: LabAccess;
   /** The output of a program by id, if it has run or is running. */
   outputs: (id: string) => Promise<OutputSource | undefined>;
-  log?: ObservationLog;
-  signal?: AbortSignal;
+  read: MomentReader;
 }
 
 async function sockets(context: CheckContext, host: string): Promise<SocketRecord[] | string> {
-  const reading = await readHost(context.lab, host, PARSEABLE.sockets, context.signal);
+  const reading = await context.read(host, 'sockets');
   if (!reading.ok) return reading.why;
-  const records = parseNetstat(reading.text);
-  context.log?.addSockets(host, records);
-  return records;
+  return parseNetstat(reading.text);
 }
 
 /** Checks one expectation now; `subject` says what was expected, `failures` why it does not hold. */
@@ -120,10 +152,9 @@ export async function checkExpectation(expectation: ExpectationValue, context: C
       want.dst_after && `destination becomes ${want.dst_after}`,
     ].filter(Boolean);
     const subject = `${want.router}: translation ${parts.join(', ')}`;
-    const reading = await readHost(context.lab, want.router, PARSEABLE.conntrack, context.signal);
+    const reading = await context.read(want.router, 'conntrack');
     if (!reading.ok) return { subject, failures: [reading.why] };
     const flows = parseConntrack(reading.text);
-    context.log?.addFlows(want.router, flows);
     const found = flows.filter(
       (f) =>
         (!want.protocol || f.protocol === want.protocol) &&
@@ -137,7 +168,7 @@ export async function checkExpectation(expectation: ExpectationValue, context: C
   const want = expectation.process;
   const pattern = (want.running ?? want.not_running)!;
   const subject = want.running ? `${want.host}: process '${pattern}' running` : `${want.host}: no process '${pattern}'`;
-  const reading = await readHost(context.lab, want.host, PARSEABLE.processes, context.signal);
+  const reading = await context.read(want.host, 'processes');
   if (!reading.ok) return { subject, failures: [reading.why] };
   const processes = parsePs(reading.text).filter((p) => !p.args.startsWith('ps ') && !p.args.startsWith('sh -c ps ') && !p.args.startsWith('timeout '));
   const matching = processes.filter((p) => p.args.includes(pattern));

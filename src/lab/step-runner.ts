@@ -29,7 +29,7 @@ import { parseNetstat } from '../observe/netstat.js';
 import { parseConntrack } from '../observe/conntrack.js';
 import { describeEnd, withoutSocklabProcesses, type ProgramEnd } from '../in-host/contract.js';
 import { caughtUp, type StopResult } from '../in-host/in-host.js';
-import { checkExpectation, readHost } from './expectations.js';
+import { checkExpectation, momentReader, readHost, viewsOf } from './expectations.js';
 import { OutputMatcher, TextMatcher } from './output-matchers.js';
 import { Capture, decodedExcerpt } from './capture.js';
 import type { LabAccess } from './lab.js';
@@ -170,14 +170,14 @@ export class StepRunner {
 
   private async expect(step: ExpectStep, label: string): Promise<void> {
     this.options.reporter.step(label, 'check expectations');
-    await this.catchUpAll(CATCH_UP_FINAL_MS);
+    // One moment: every host view the expectations need, read at once, then checked.
+    const read = momentReader(this.options.lab, { log: this.observations, signal: this.signal });
+    await Promise.all([
+      this.catchUpAll(CATCH_UP_FINAL_MS),
+      ...step.expectations.flatMap(({ expectation }) => viewsOf(expectation).map(([host, view]) => read(host, view))),
+    ]);
     for (const { expectation } of step.expectations) {
-      const { subject, failures } = await checkExpectation(expectation, {
-        lab: this.options.lab,
-        outputs: (id) => this.outputOf(id),
-        log: this.observations,
-        signal: this.signal,
-      });
+      const { subject, failures } = await checkExpectation(expectation, { outputs: (id) => this.outputOf(id), read });
       this.record({ step: label, subject, failures });
     }
   }
