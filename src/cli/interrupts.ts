@@ -5,6 +5,7 @@
 // once and leaves the rest to the reaper. Commands that only look (exec, logs, capture,
 // status) get the raw events to pass on.
 import { describeActivity } from '../util/activity.js';
+import { fanOutController } from '../util/abort.js';
 
 export type Interruption = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'EPIPE';
 
@@ -70,7 +71,7 @@ export interface Interruptible {
  * reaper left to finish (it removes the lab within seconds of this process's end).
  */
 export function interruptible(onFirst: (reason: Interruption) => void): Interruptible {
-  const controller = new AbortController();
+  const controller = fanOutController();
   let first: Interruption | undefined;
   const stop = onInterrupt((reason, count) => {
     if (count === 1) {

@@ -17,7 +17,8 @@ const MAX_COMMAND = 60;
 const shorten = (text: string) => (text.length > MAX_COMMAND ? `${text.slice(0, MAX_COMMAND - 1)}…` : text);
 
 export function formatLab(lab: LabStatus, style = plain): string {
-  const title = `${style.bold(lab.scenario)}  run ${lab.runId}${lab.scenarioFile ? style.dim(`  ${lab.scenarioFile}`) : ''}`;
+  const scenario = lab.name === lab.scenario ? '' : `  (${lab.scenario})`;
+  const title = `${style.bold(lab.name)}${scenario}  run ${lab.runId}${lab.scenarioFile ? style.dim(`  ${lab.scenarioFile}`) : ''}`;
   const networks = lab.networks.map((network) => `${network.name} ${network.subnet}`).join(', ');
   if (lab.hosts.length === 0) {
     return `${title}\n  networks: ${networks || 'none'}\n  no hosts: it is being created or was left behind (socklab down ${lab.runId} removes it)\n`;

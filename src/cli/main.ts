@@ -68,13 +68,17 @@ program
   .command('up')
   .description("bring a lab up with its setup (networks, hosts, routes, NAT, the scenario's start steps) and leave it running")
   .argument('<scenario>', 'scenario file (YAML)')
-  .option('--replace', 'tear down the same scenario first if it is already up')
-  .action(action(async (file: string, options: { replace?: boolean }) => (await import('./commands/up.js')).upCommand(file, options)));
+  .option('--name <name>', "the lab's name (default: the scenario's); with --copies, the copies' common stem")
+  .option('--copies <n>', "bring up n copies side by side, NAME-1..NAME-n, each with the lesson's own addresses", (value) => Number(value))
+  .option('--replace', 'tear down the labs of the same names first if they are up')
+  .action(
+    action(async (file: string, options: { replace?: boolean; name?: string; copies?: number }) => (await import('./commands/up.js')).upCommand(file, options)),
+  );
 
 program
   .command('status')
   .description('the labs that are up: hosts, addresses and the programs running in each')
-  .argument('[lab]', 'only this lab (scenario name or run id)')
+  .argument('[lab]', 'only this lab (its name or run id)')
   .option('--json', 'print JSON for tools')
   .option('--watch', 'redraw in place until Ctrl+C')
   .option('--interval <seconds>', 'seconds between redraws with --watch', '2')
@@ -138,10 +142,10 @@ program
 
 program
   .command('down')
-  .description('tear a lab down completely: containers, networks and host rules')
-  .argument('[lab]', 'scenario name or run id (needed when several labs are up)')
+  .description('tear labs down completely: containers, networks and host rules')
+  .argument('[labs...]', "lab names, run ids or globs ('class-*'); needed when several labs are up")
   .option('--all', 'remove everything socklab owns (every lab), like cleanup --all')
-  .action(action(async (lab: string | undefined, options: { all?: boolean }) => (await import('./commands/down.js')).downCommand(lab, options)));
+  .action(action(async (labs: string[], options: { all?: boolean }) => (await import('./commands/down.js')).downCommand(labs, options)));
 
 program
   .command('doctor')

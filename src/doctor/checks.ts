@@ -1,10 +1,9 @@
 // What `socklab doctor` checks, each with a verdict and the fix: the engine, the lab image
 // (present, current, old ones), what containers may do (routes, iptables, forwarding),
-// netem and its fallback, subnet clashes between the bundled lessons and the engine's
-// networks, and objects socklab left behind. Deciding the verdicts from what the engine
+// netem and its fallback, room in the transit pool lab bridges are addressed from, and
+// objects socklab left behind. Deciding the verdicts from what the engine
 // reports is pure (unit-tested); gathering it is one probe container and a few listings.
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { ContainerInfo, ImageInfo, NetworkInfo, Runtime } from '../runtime/runtime.js';
 import { LABEL } from '../runtime/labels.js';
@@ -12,9 +11,9 @@ import { LAB_IMAGE_REPO, labImageRef, recipeDir } from '../image/lab-image.js';
 import { runState, snapshotEngine, strayRuleRuns, type EngineSnapshot } from '../lab/cleanup.js';
 import type { LabInfo } from '../lab/labs.js';
 import { currentOwner, ownerText } from '../lab/ownership.js';
-import { checkScenarioFile } from '../scenario/load.js';
-import { overlaps } from '../util/ipv4.js';
-import { BUNDLED_SCENARIOS_DIR, SOCKLAB_ROOT } from '../util/paths.js';
+import { TRANSIT_POOL } from '../scenario/transit-pool.js';
+import { overlaps, parseSubnet } from '../util/ipv4.js';
+import { SOCKLAB_ROOT } from '../util/paths.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -144,63 +143,35 @@ export function oldImagesVerdict(current: string, images: ImageInfo[], container
   };
 }
 
-// ---- subnets ---------------------------------------------------------------------------
-
-export interface ScenarioSubnet {
-  file: string;
-  network: string;
-  subnet: string;
-}
+// ---- transit pool ----------------------------------------------------------------------
 
 /**
- * Bundled lessons whose subnet overlaps a network on the engine that socklab did not make:
- * the engine refuses such a lesson ("Pool overlaps"). A lab that is up holding a range is
- * not a clash: `socklab up` names it, and `socklab down` frees it.
+ * Lessons' own subnets never reach the engine (lab/addressing.ts), so they cannot clash with
+ * anything; what lab bridges need is free room in socklab's transit pool. Networks socklab
+ * did not make that use part of it are avoided; only a pool they fill entirely stops labs.
  */
-export function subnetVerdict(subnets: ScenarioSubnet[], networks: NetworkInfo[], invalid: string[]): CheckResult {
-  const name = 'subnets';
-  const foreign = networks.filter((network) => !(LABEL.run in network.labels));
-  const clashes: string[] = [];
-  const clashingNetworks = new Set<string>();
-  for (const wanted of subnets) {
-    for (const network of foreign) {
-      const held = network.subnets.find((subnet) => overlaps(subnet, wanted.subnet));
-      if (!held) continue;
-      clashes.push(`${wanted.file} network '${wanted.network}' ${wanted.subnet} overlaps the engine's network '${network.name}' (${held})`);
-      clashingNetworks.add(network.name);
-    }
-  }
-  const unreadable = invalid.length ? `; not read (invalid, see socklab validate): ${invalid.join(', ')}` : '';
-  if (clashes.length === 0) {
+export function transitPoolVerdict(networks: NetworkInfo[], pool = TRANSIT_POOL): CheckResult {
+  const name = 'transit pool';
+  const inPool = networks.flatMap((network) => network.subnets.filter((subnet) => overlaps(subnet, pool)).map((subnet) => ({ network, subnet })));
+  const foreign = inPool.filter(({ network }) => !(LABEL.run in network.labels));
+  const poolSize = parseSubnet(pool).size;
+  const used = inPool.reduce((sum, { subnet }) => sum + Math.min(parseSubnet(subnet).size, poolSize), 0);
+  const labBridges = inPool.length - foreign.length;
+  const free = Math.max(0, 1 - used / poolSize);
+  const summary = `${pool}: ${labBridges} lab bridge(s) use it, ${(free * 100).toFixed(free < 0.01 ? 2 : 0)}% free`;
+  const foreignText = foreign.map(({ network, subnet }) => `'${network.name}' (${subnet})`).join(', ');
+  if (foreign.some(({ subnet }) => parseSubnet(subnet).size >= poolSize) || free < 0.01) {
     return {
       name,
-      verdict: 'ok',
-      detail: `${subnets.length} subnet(s) of the bundled scenarios are free (checked against ${foreign.length} engine network(s) not made by socklab)${unreadable}`,
+      verdict: 'fail',
+      detail: `${summary}; networks not made by socklab fill it: ${foreignText || 'none'}`,
+      fix: `remove those networks if nothing uses them (docker network rm ${foreign.map(({ network }) => network.name).join(' ')}), or labs that are no longer needed (socklab down)`,
     };
   }
-  return {
-    name,
-    verdict: 'fail',
-    detail: `${clashes.join('; ')}${unreadable}`,
-    fix: `remove the network if nothing uses it (docker network rm ${[...clashingNetworks].join(' ')}), or give the scenario another range`,
-  };
-}
-
-async function bundledSubnets(): Promise<{ subnets: ScenarioSubnet[]; invalid: string[] }> {
-  const files = (await readdir(BUNDLED_SCENARIOS_DIR).catch(() => [] as string[])).filter((file) => /\.ya?ml$/.test(file)).sort();
-  const subnets: ScenarioSubnet[] = [];
-  const invalid: string[] = [];
-  for (const file of files) {
-    const path = join(BUNDLED_SCENARIOS_DIR, file);
-    const shown = relative(SOCKLAB_ROOT, path);
-    const result = await checkScenarioFile(path);
-    if (!result.ok) {
-      invalid.push(shown);
-      continue;
-    }
-    for (const [network, value] of Object.entries(result.loaded.scenario.networks)) subnets.push({ file: shown, network, subnet: value.subnet });
+  if (foreign.length > 0) {
+    return { name, verdict: 'warn', detail: `${summary}; socklab avoids the part used by networks it did not make: ${foreignText}` };
   }
-  return { subnets, invalid };
+  return { name, verdict: 'ok', detail: `${summary} (lessons' own subnets never reach the engine, so they clash with nothing)` };
 }
 
 // ---- leftovers and labs up ----------------------------------------------------------
@@ -214,9 +185,9 @@ export function describeLeftovers(snapshot: EngineSnapshot): string[] {
   const dead = snapshot.labs.filter((lab) => runState(lab) === 'dead');
   return [
     ...dead.map((lab) => {
-      const subnets = lab.networks.map((network) => network.subnet).filter(Boolean);
+      const hosts = lab.hosts.length;
       const why = lab.kept ? 'kept, but incomplete or stopped' : 'its socklab process is gone';
-      return `dead run ${lab.scenario} (run ${lab.runId}, ${why})${subnets.length ? ` holding ${subnets.join(', ')}` : ''}`;
+      return `dead run ${lab.name} (run ${lab.runId}, ${why}): ${hosts} host(s), ${lab.networks.length} network(s)`;
     }),
     ...snapshot.helpers.map((helper) => `helper container ${helper.name} (its socklab process is gone)`),
     ...strayRuleRuns(snapshot.rules ?? [], snapshot.labs).map((run) => `host rules of run ${run} (its bridges are gone)`),
@@ -237,10 +208,10 @@ export function leftoverVerdict(leftovers: string[], rulesChecked: boolean): Che
 
 const STATE_WORDS = { running: 'in progress', elsewhere: 'made elsewhere', up: 'up', dead: 'dead' } as const;
 
-/** Not a problem, but worth knowing: labs hold subnets and resources until `socklab down`. */
+/** Not a problem, but worth knowing: labs hold resources until `socklab down`. */
 export function labsUpVerdict(labs: LabInfo[]): CheckResult {
   const alive = labs.filter((lab) => lab.hosts.length > 0 && runState(lab) !== 'dead');
-  const list = alive.map((lab) => `${lab.scenario} (run ${lab.runId}, ${STATE_WORDS[runState(lab)]}, ${lab.hosts.length} host(s))`).join(', ');
+  const list = alive.map((lab) => `${lab.name} (run ${lab.runId}, ${STATE_WORDS[runState(lab)]}, ${lab.hosts.length} host(s))`).join(', ');
   return { name: 'labs up', verdict: 'ok', detail: alive.length ? `${list}; socklab status shows them` : 'none' };
 }
 
@@ -259,17 +230,16 @@ export async function runChecks(runtime: Runtime): Promise<CheckResult[]> {
       fix: `bash ${relative(process.cwd(), join(SOCKLAB_ROOT, 'scripts', 'ensure-docker.sh')) || 'scripts/ensure-docker.sh'} (installs and starts Debian's docker.io as root; socklab doctor --fix runs it)`,
       repair: 'engine',
     });
-    for (const name of ['lab image', 'container rights', 'netem', 'subnets', 'leftovers', 'labs up']) results.push(skipped(name, 'no engine'));
+    for (const name of ['lab image', 'container rights', 'netem', 'transit pool', 'leftovers', 'labs up']) results.push(skipped(name, 'no engine'));
     return results;
   }
 
   const ref = labImageRef();
-  const [present, images, containers, networks, scenarios] = await Promise.all([
+  const [present, images, containers, networks] = await Promise.all([
     runtime.findImage(ref),
     runtime.listImages(LAB_IMAGE_REPO),
     runtime.listContainers([LABEL.run]),
     runtime.listNetworks(),
-    bundledSubnets(),
   ]);
   results.push(imageVerdict(ref, present, recipeDir()));
   results.push(oldImagesVerdict(ref, images, containers));
@@ -287,13 +257,13 @@ export async function runChecks(runtime: Runtime): Promise<CheckResult[]> {
     } else {
       results.push(capabilityVerdict(probed), netemVerdict(probed));
     }
-    results.push(subnetVerdict(scenarios.subnets, networks, scenarios.invalid));
+    results.push(transitPoolVerdict(networks));
     results.push(leftoverVerdict(describeLeftovers(snapshot), snapshot.rules !== undefined));
     results.push(labsUpVerdict(snapshot.labs));
   } else {
     const snapshot = await snapshotEngine(runtime, undefined);
     results.push(skipped('container rights', 'needs the lab image'), skipped('netem', 'needs the lab image'));
-    results.push(subnetVerdict(scenarios.subnets, networks, scenarios.invalid));
+    results.push(transitPoolVerdict(networks));
     results.push(leftoverVerdict(describeLeftovers(snapshot), false));
     results.push(labsUpVerdict(snapshot.labs));
   }

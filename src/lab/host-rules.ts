@@ -67,16 +67,27 @@ const OUR_CHAINS = [
 ] as const;
 
 /**
- * Deletes every rule socklab put on a bridge whose name starts with `bridgePrefix` (one run:
- * `sl-<run>-`; everything socklab owns: `sl-`), IPv4 and IPv6. Listing and deleting by text
- * also removes rules a crashed run left behind.
+ * Deletes every rule socklab put on a bridge whose name starts with one of `bridgePrefixes`
+ * (one run: `sl-<run>-`; everything socklab owns: `sl-`), IPv4 and IPv6, in one helper
+ * however many runs. Listing and deleting by text also removes rules a crashed run left behind.
  */
-export async function removeBridgeRules(runtime: Runtime, image: string, runId: string, bridgePrefix: string, signal?: AbortSignal): Promise<number> {
-  if (!bridgePrefix.startsWith(BRIDGE_PREFIX) || !/^[a-z0-9-]+$/.test(bridgePrefix)) throw new Error(`refusing to remove rules outside ${BRIDGE_PREFIX}*`);
+export async function removeBridgeRules(
+  runtime: Runtime,
+  image: string,
+  runId: string,
+  bridgePrefixes: string | readonly string[],
+  signal?: AbortSignal,
+): Promise<number> {
+  const prefixes = typeof bridgePrefixes === 'string' ? [bridgePrefixes] : bridgePrefixes;
+  if (prefixes.length === 0) return 0;
+  for (const prefix of prefixes) {
+    if (!prefix.startsWith(BRIDGE_PREFIX) || !/^[a-z0-9-]+$/.test(prefix)) throw new Error(`refusing to remove rules outside ${BRIDGE_PREFIX}*`);
+  }
+  const patterns = prefixes.map((prefix) => `-e '-[io] ${prefix}'`).join(' ');
   const script = [
     `n=0`,
     `remove() {`,
-    `  for rule in $($1 -S $2 2>/dev/null | grep -e '-[io] ${bridgePrefix}' | sed 's/^-A //; s/ /,/g'); do`,
+    `  for rule in $($1 -S $2 2>/dev/null | grep ${patterns} | sed 's/^-A //; s/ /,/g'); do`,
     `    $1 -D $(echo "$rule" | tr , ' ') && n=$((n+1))`,
     `  done`,
     `}`,

@@ -9,10 +9,10 @@ import { ScenarioError, type ScenarioIssue } from '../scenario/issues.js';
 import { findLocalFile } from '../scenario/local-files.js';
 import { MAX_HOST_FILE_BYTES } from '../scenario/rules.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import { overlaps } from '../util/ipv4.js';
 import { BUNDLED_PROGRAMS_DIR } from '../util/paths.js';
 import { addBridgeRules } from './host-rules.js';
-import type { LabPlan } from './plan.js';
+import { addressLab, transitGateway, transitPool, type TransitPool } from './addressing.js';
+import type { LabPlan, PlannedNetwork } from './plan.js';
 import { currentOwner, ownerText } from './ownership.js';
 import { processReaper, type Reaper } from './reaper.js';
 import { teardownRun, type TeardownReport } from './teardown.js';
@@ -46,6 +46,8 @@ const SETUP_TIMEOUT_MS = 30_000;
 
 export class Lab implements LabAccess {
   private readonly processes = new Map<string, HostProcesses>();
+  /** Gives this lab's transit blocks back to the pool (nothing for an attached lab). */
+  private releaseTransit: () => void = () => undefined;
 
   private constructor(
     readonly runtime: Runtime,
@@ -106,9 +108,10 @@ export class Lab implements LabAccess {
     loaded: LoadedScenario,
     plan: LabPlan,
     image: string,
-    options: { log: LabLog; signal?: AbortSignal; reaper?: Reaper },
+    options: { log: LabLog; signal?: AbortSignal; reaper?: Reaper; transit?: TransitPool },
   ): Promise<Lab> {
     const { signal } = options;
+    const transit = options.transit ?? transitPool;
     const hosts = plan.hosts.map((host) => ({
       name: host.name,
       container: host.container,
@@ -117,42 +120,44 @@ export class Lab implements LabAccess {
       memoryBytes: host.limits.memoryBytes,
     }));
     const lab = new Lab(runtime, plan.runId, plan.scenario, hosts, image);
-    await checkEngineCanHold(runtime, loaded, plan, signal);
+    const taken = await checkEngineCanHold(runtime, loaded, plan, signal);
     signal?.throwIfAborted();
     const reaper = options.reaper ?? processReaper(image);
     reaper.watch(plan.runId);
     try {
       options.log(`creating ${plan.networks.length} network(s) and ${plan.hosts.length} host(s) (run ${plan.runId})`);
+      const blocks = new Map<string, string>();
+      lab.releaseTransit = () => blocks.forEach((block) => transit.release(block));
       await settleAll(
-        plan.networks.map((network) =>
-          runtime.createNetwork(network.spec).catch((error: unknown) => {
-            throw explainCreateError(error, loaded, ['networks', network.name, 'subnet']);
-          }),
-        ),
+        plan.networks.map(async (network) => {
+          blocks.set(network.name, await createTransitNetwork(runtime, transit, network, taken, signal));
+        }),
       );
       signal?.throwIfAborted();
-      // The host rules need only the bridges; they go in while the containers are made.
+      const addressed = addressLab(plan, blocks);
+      // The host rules need only the bridges; they go in while the hosts are made. Each host
+      // goes from creation to setup on its own, without waiting for the others.
       await settleAll([
         addBridgeRules(runtime, image, plan.runId, plan.bridges),
-        ...plan.hosts.map((host) =>
-          runtime.createContainer(host.spec).catch((error: unknown) => {
+        ...plan.hosts.map(async (host, index) => {
+          await runtime.createContainer(addressed.containers[index]!).catch((error: unknown) => {
             throw explainCreateError(error, loaded, ['hosts', host.name]);
-          }),
-        ),
+          });
+          signal?.throwIfAborted();
+          await runtime.startContainer(host.container);
+          signal?.throwIfAborted();
+          await Promise.all([
+            lab.setUp(host.name, `${addressed.readdress.get(host.name)!}\n${host.setupScript}`, signal),
+            lab.copyFiles(host.name, hostFiles(plan.scenarioDir, host.files), signal),
+          ]);
+        }),
       ]);
       signal?.throwIfAborted();
-      await settleAll(plan.hosts.map((host) => runtime.startContainer(host.container)));
-      signal?.throwIfAborted();
-      await settleAll(
-        plan.hosts.flatMap((host) => [
-          lab.setUp(host.name, host.setupScript, signal),
-          lab.copyFiles(host.name, hostFiles(plan.scenarioDir, host.files), signal),
-        ]),
-      );
       return lab;
     } catch (error) {
       const report = await teardownRun(runtime, image, plan.runId).catch(() => undefined);
       if (report) reaper.release(plan.runId);
+      lab.releaseTransit();
       throw error;
     }
   }
@@ -167,8 +172,10 @@ export class Lab implements LabAccess {
     }
   }
 
-  teardown(): Promise<TeardownReport> {
-    return teardownRun(this.runtime, this.image, this.runId);
+  async teardown(): Promise<TeardownReport> {
+    const report = await teardownRun(this.runtime, this.image, this.runId);
+    this.releaseTransit();
+    return report;
   }
 }
 
@@ -191,12 +198,37 @@ async function settleAll(operations: Promise<unknown>[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
+/** How many times a network is given another transit block when the engine says its block was taken meanwhile. */
+const TRANSIT_ATTEMPTS = 8;
+
+/**
+ * Creates a network on a free block of the transit pool. Another socklab (or anything else)
+ * may take the same block between the listing and the creation; the engine then refuses it,
+ * and another block is tried. Returns the block.
+ */
+async function createTransitNetwork(runtime: Runtime, transit: TransitPool, network: PlannedNetwork, taken: string[], signal?: AbortSignal): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const block = transit.claim(network.members.length, taken);
+    try {
+      await runtime.createNetwork({ ...network.spec, subnet: block, gateway: transitGateway(block) });
+      return block;
+    } catch (error) {
+      transit.release(block);
+      if (!(error instanceof EngineError && /overlap/i.test(error.engineMessage)) || attempt >= TRANSIT_ATTEMPTS || signal?.aborted) {
+        throw error;
+      }
+      // Learn what took it (and whatever else appeared meanwhile) before choosing again.
+      taken.push(block, ...(await runtime.listNetworks({ signal })).flatMap((other) => other.subnets));
+    }
+  }
+}
+
 /**
  * What the engine would refuse, found before anything is created and said at the line of
- * the scenario that causes it: a subnet another network holds, an image it does not have,
- * more CPUs than it has.
+ * the scenario that causes it: an image it does not have, more CPUs than it has. Returns the
+ * subnets the engine's networks hold (where transit blocks must not go).
  */
-async function checkEngineCanHold(runtime: Runtime, loaded: LoadedScenario, plan: LabPlan, signal?: AbortSignal): Promise<void> {
+async function checkEngineCanHold(runtime: Runtime, loaded: LoadedScenario, plan: LabPlan, signal?: AbortSignal): Promise<string[]> {
   const issue = (path: (string | number)[], message: string, atKey = false): ScenarioIssue => ({
     file: loaded.file,
     ...(atKey ? loaded.source.keyPosition(path) : loaded.source.position(path)),
@@ -212,19 +244,6 @@ async function checkEngineCanHold(runtime: Runtime, loaded: LoadedScenario, plan
     wantsCpus > 1 ? runtime.engineCapacity({ signal }) : undefined,
   ]);
   const issues: ScenarioIssue[] = [];
-  for (const [name, network] of Object.entries(loaded.scenario.networks)) {
-    const clash = existing.find((other) => other.subnets.some((subnet) => overlaps(subnet, network.subnet)));
-    if (!clash) continue;
-    const owner = clash.labels[LABEL.scenario]
-      ? ` (socklab lab '${clash.labels[LABEL.scenario]}', run ${clash.labels[LABEL.run]}: 'socklab down ${clash.labels[LABEL.run]}' removes it)`
-      : '';
-    issues.push(
-      issue(
-        ['networks', name, 'subnet'],
-        `subnet ${network.subnet} overlaps the engine's network '${clash.name}' (${clash.subnets.join(', ')})${owner}; choose another range.`,
-      ),
-    );
-  }
   for (const [image, found] of present) {
     if (found) continue;
     const where = Object.entries(loaded.scenario.hosts).find(([, host]) => host.image === image);
@@ -245,21 +264,14 @@ async function checkEngineCanHold(runtime: Runtime, loaded: LoadedScenario, plan
     }
   }
   if (issues.length > 0) throw new ScenarioError(issues);
+  return existing.flatMap((network) => network.subnets);
 }
 
-/**
- * An engine refusal while creating a lab, in words about the scenario: a subnet taken
- * meanwhile (by a concurrent `socklab up`), an image gone, a name in use.
- */
+/** An engine refusal while creating a lab, in words about the scenario: an image gone, a name in use. */
 function explainCreateError(error: unknown, loaded: LoadedScenario, path: string[]): unknown {
   if (!(error instanceof EngineError)) return error;
   const at = (message: string): ScenarioError =>
     new ScenarioError([{ file: loaded.file, ...loaded.source.position(path), path: path.join('.'), message, layer: 'engine' }]);
-  if (/pool overlaps|overlap/i.test(error.engineMessage)) {
-    return at(
-      `another network took this subnet while the lab came up (a concurrent 'socklab up'?): ${error.engineMessage}. Run 'socklab status' to see the labs that are up, then try again.`,
-    );
-  }
   if (error instanceof NotFoundError && /image/i.test(error.engineMessage)) {
     return at(`the engine has no such image (${error.engineMessage}); build or load it first, or remove 'image:' to use socklab's lab image.`);
   }

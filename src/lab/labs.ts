@@ -9,6 +9,7 @@ import { Lab, type LabHost } from './lab.js';
 import { LabSelectionError } from './selection-error.js';
 import type { HostProgram } from '../in-host/contract.js';
 import { ownerState, ownerPid, type OwnerState } from './ownership.js';
+import { parseAddressesLabel } from './plan.js';
 
 /** A host of a lab as the engine lists it: what a handle needs, and its state and image. */
 export interface LabHostInfo extends LabHost {
@@ -20,14 +21,19 @@ export interface LabHostInfo extends LabHost {
 export interface LabNetworkInfo {
   /** The network's name in the scenario. */
   name: string;
-  /** The engine's name for it (sl-<scenario>-<network>-<run>). */
+  /** The engine's name for it (sl-<lab>-<network>-<run>). */
   engineName: string;
+  /** The lesson's subnet. */
   subnet: string;
+  /** The engine's (transit) subnet of its bridge. */
+  transitSubnet: string;
   bridge?: string;
 }
 
 export interface LabInfo {
   runId: string;
+  /** The lab's name: its scenario's, or its own (`up --name`, `--copies`). */
+  name: string;
   scenario: string;
   scenarioFile?: string;
   networks: LabNetworkInfo[];
@@ -58,6 +64,7 @@ export function labsFromEngine(containers: ContainerInfo[], networks: NetworkInf
       const expected = Number(labels[LABEL.hosts]);
       lab = {
         runId,
+        name: labels[LABEL.lab] ?? scenario,
         scenario,
         networks: [],
         hosts: [],
@@ -78,7 +85,14 @@ export function labsFromEngine(containers: ContainerInfo[], networks: NetworkInf
     const name = network.labels[LABEL.network];
     if (!lab || !name) continue;
     scenarioNetworkName.set(network.name, name);
-    lab.networks.push({ name, engineName: network.name, subnet: network.subnets[0] ?? '', bridge: network.labels[LABEL.bridge] ?? network.bridgeName });
+    const transitSubnet = network.subnets[0] ?? '';
+    lab.networks.push({
+      name,
+      engineName: network.name,
+      subnet: network.labels[LABEL.subnet] ?? transitSubnet,
+      transitSubnet,
+      bridge: network.labels[LABEL.bridge] ?? network.bridgeName,
+    });
   }
 
   for (const container of containers) {
@@ -87,11 +101,14 @@ export function labsFromEngine(containers: ContainerInfo[], networks: NetworkInf
     const host = container.labels[LABEL.host];
     const lab = labOf(container.labels);
     if (!lab || !host) continue;
-    const ips = Object.fromEntries(
-      Object.entries(container.ips)
-        .filter(([, ip]) => !!ip)
-        .map(([engineName, ip]) => [scenarioNetworkName.get(engineName) ?? engineName, ip]),
-    );
+    // The engine knows only the transit addresses; the lesson's are in the label.
+    const ips =
+      parseAddressesLabel(container.labels[LABEL.addresses]) ??
+      Object.fromEntries(
+        Object.entries(container.ips)
+          .filter(([, ip]) => !!ip)
+          .map(([engineName, ip]) => [scenarioNetworkName.get(engineName) ?? engineName, ip]),
+      );
     const memory = Number(container.labels[LABEL.memory]);
     lab.hosts.push({
       name: host,
@@ -108,7 +125,7 @@ export function labsFromEngine(containers: ContainerInfo[], networks: NetworkInf
     lab.hosts.sort((a, b) => a.name.localeCompare(b.name));
     lab.networks.sort((a, b) => a.name.localeCompare(b.name));
   }
-  return [...labs.values()].sort((a, b) => a.scenario.localeCompare(b.scenario) || a.runId.localeCompare(b.runId));
+  return [...labs.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || a.runId.localeCompare(b.runId));
 }
 
 export async function listLabs(runtime: Runtime, signal?: AbortSignal): Promise<LabInfo[]> {
@@ -120,30 +137,31 @@ export async function listLabs(runtime: Runtime, signal?: AbortSignal): Promise<
 }
 
 export interface HostSelector {
-  /** Scenario name or run id; absent when the host name alone is meant to be enough. */
+  /** Lab name, scenario name or run id; absent when the host name alone is meant to be enough. */
   lab?: string;
   host: string;
 }
 
-const NAME = /^[a-z][a-z0-9_-]{0,30}$/i;
+/** A lab's or host's name: letters, digits, '-' and '_', starting with a letter. */
+export const LAB_NAME = /^[a-z][a-z0-9_-]{0,40}$/i;
 const RUN_ID = /^[0-9a-f]{6}$/;
 
-/** `HOST` or `LAB/HOST`, where LAB is a scenario name or a run id. */
+/** `HOST` or `LAB/HOST`, where LAB is a lab name, a scenario name or a run id. */
 export function parseHostSelector(text: string): HostSelector {
   const parts = text.split('/');
-  const usage = `write the host as HOST, or LAB/HOST when several labs are up (LAB is the scenario name or the run id)`;
+  const usage = `write the host as HOST, or LAB/HOST when several labs are up (LAB is the lab's name or its run id)`;
   if (parts.length > 2) throw new LabSelectionError(`'${text}' is not a host: ${usage}.`);
   const [first = '', second] = parts;
   const host = second ?? first;
   const lab = second === undefined ? undefined : first;
-  if (lab !== undefined && !NAME.test(lab) && !RUN_ID.test(lab)) {
+  if (lab !== undefined && !LAB_NAME.test(lab) && !RUN_ID.test(lab)) {
     throw new LabSelectionError(`'${lab}' is not a lab name: ${usage}.`);
   }
-  if (!NAME.test(host)) throw new LabSelectionError(`'${host}' is not a host name: ${usage}.`);
+  if (!LAB_NAME.test(host)) throw new LabSelectionError(`'${host}' is not a host name: ${usage}.`);
   return lab === undefined ? { host } : { lab, host };
 }
 
-const labTitle = (lab: LabInfo) => `${lab.scenario} (run ${lab.runId})`;
+const labTitle = (lab: LabInfo) => (lab.name === lab.scenario ? `${lab.name} (run ${lab.runId})` : `${lab.name} (${lab.scenario}, run ${lab.runId})`);
 const listOf = (items: string[]) => items.join(', ');
 
 function noLabUp(name?: string): LabSelectionError {
@@ -151,20 +169,59 @@ function noLabUp(name?: string): LabSelectionError {
   return new LabSelectionError(`${what}. Start one with: socklab up SCENARIO.yaml`);
 }
 
-/** The labs a name (scenario or run id) designates; every lab when no name is given. */
+/**
+ * The labs a name designates: the lab of that name, else the run of that id, else the runs
+ * of that scenario (copies are named after it, so `nat-pat` finds the copies nat-pat-1...
+ * only through their own names).
+ */
+function labsMatching(labs: LabInfo[], name: string): LabInfo[] {
+  for (const matches of [(lab: LabInfo) => lab.name === name, (lab: LabInfo) => lab.runId === name, (lab: LabInfo) => lab.scenario === name]) {
+    const found = labs.filter(matches);
+    if (found.length > 0) return found;
+  }
+  return [];
+}
+
+/** The labs a name (lab, run id or scenario) designates; every lab when no name is given. */
 function labsNamed(labs: LabInfo[], name: string | undefined): LabInfo[] {
   if (labs.length === 0) throw noLabUp(name);
   if (name === undefined) return labs;
-  const found = labs.filter((lab) => lab.scenario === name || lab.runId === name);
+  const found = labsMatching(labs, name);
   if (found.length === 0) {
     throw new LabSelectionError(`no lab '${name}' is up. Labs up: ${listOf(labs.map(labTitle))}.`);
   }
   if (found.length > 1) {
-    throw new LabSelectionError(
-      `several runs of '${name}' are up: ${listOf(found.map((lab) => lab.runId))}. Name one by its run id (e.g. ${found[0]!.runId}).`,
-    );
+    throw new LabSelectionError(`several labs answer to '${name}': ${listOf(found.map(labTitle))}. Name one by its run id (e.g. ${found[0]!.runId}).`);
   }
   return found;
+}
+
+/** Whether `pattern` has glob characters: `*` (any text) and `?` (one character). */
+export const isGlob = (pattern: string) => /[*?]/.test(pattern);
+
+function globRegex(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * The labs several names or globs designate (`down a b 'class-*'`): a glob matches lab
+ * names, a plain name designates as everywhere else (and all runs of a scenario it names).
+ * A name or glob that matches nothing is an error naming what is up.
+ */
+export function selectLabs(labs: LabInfo[], patterns: readonly string[]): LabInfo[] {
+  const chosen = new Map<string, LabInfo>();
+  for (const pattern of patterns) {
+    const found = isGlob(pattern) ? labs.filter((lab) => globRegex(pattern).test(lab.name)) : labsMatching(labs, pattern);
+    if (found.length === 0) {
+      throw labs.length === 0 ? noLabUp(pattern) : new LabSelectionError(`no lab '${pattern}' is up. Labs up: ${listOf(labs.map(labTitle))}.`);
+    }
+    for (const lab of found) chosen.set(lab.runId, lab);
+  }
+  return [...chosen.values()];
 }
 
 /** The one lab meant by `name`, or the only lab up when no name is given. */
@@ -180,26 +237,26 @@ export function selectHost(labs: LabInfo[], selector: HostSelector): { lab: LabI
   const candidates = labsNamed(labs, selector.lab);
   const matches = candidates.flatMap((lab) => lab.hosts.filter((host) => host.name === selector.host).map((host) => ({ lab, host })));
   if (matches.length === 1) return matches[0]!;
-  const qualified = (lab: LabInfo, host: string) => (labs.length > 1 ? `${lab.scenario}/${host}` : host);
+  const qualified = (lab: LabInfo, host: string) => (labs.length > 1 ? `${uniqueLabName(labs, lab)}/${host}` : host);
   if (matches.length === 0) {
     const hosts = candidates.flatMap((lab) => lab.hosts.map((host) => qualified(lab, host.name)));
-    const where = selector.lab ? `lab '${selector.lab}'` : candidates.length > 1 ? 'any lab that is up' : `lab '${candidates[0]!.scenario}'`;
+    const where = selector.lab ? `lab '${selector.lab}'` : candidates.length > 1 ? 'any lab that is up' : `lab '${candidates[0]!.name}'`;
     throw new LabSelectionError(`no host '${selector.host}' in ${where}. Hosts: ${hosts.length ? listOf(hosts) : 'none'}.`);
   }
   const choices = matches.map(({ lab }) => `${uniqueLabName(labs, lab)}/${selector.host}`);
   throw new LabSelectionError(`host '${selector.host}' is in ${matches.length} labs; say which: ${listOf(choices)}.`);
 }
 
-/** The scenario name when it designates one lab, else the run id. */
+/** The lab's name when it designates this lab alone, else its run id. */
 export function uniqueLabName(labs: LabInfo[], lab: LabInfo): string {
-  return labs.filter((other) => other.scenario === lab.scenario).length > 1 ? lab.runId : lab.scenario;
+  return labsMatching(labs, lab.name).length > 1 ? lab.runId : lab.name;
 }
 
 /** Fails with what to do when a host's container is not running (exec would fail obscurely). */
 export function requireRunning(lab: LabInfo, host: LabHostInfo): void {
   if (host.state !== 'running') {
     throw new LabSelectionError(
-      `host '${host.name}' of lab '${lab.scenario}' is ${host.state}, not running. ` +
+      `host '${host.name}' of lab '${lab.name}' is ${host.state}, not running. ` +
         `Bring the lab up again: socklab up --replace ${lab.scenarioFile ?? `${lab.scenario}.yaml`}`,
     );
   }

@@ -1,12 +1,13 @@
-// Turns a validated scenario into the exact engine objects to create: names, bridges,
-// addresses, labels, limits and the commands that configure each host. Pure: no engine
-// calls, so the naming and setup rules are unit-tested without Docker.
+// Turns a validated scenario into the engine objects to create: names, bridges, labels,
+// limits and the commands that configure each host. What the engine addresses the bridges
+// with (transit subnets) is only known at bring-up; lab/addressing.ts adds it. Pure: no
+// engine calls, so the naming and setup rules are unit-tested without Docker.
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import type { ContainerSpec, Labels, NetworkSpec } from '../runtime/runtime.js';
 import { BRIDGE_PREFIX, LABEL } from '../runtime/labels.js';
 import { FILES_DIR_IN_HOST, installLauncherScript } from '../in-host/contract.js';
-import { gatewayOf, type Scenario } from '../scenario/model.js';
+import type { Scenario } from '../scenario/model.js';
 import { WORKING_FOLDER, WRITABLE_FOLDERS, hostLimits, type HostLimits } from '../scenario/host-defaults.js';
 import type { HostValue } from '../scenario/schema.js';
 import { currentOwner, ownerText } from './ownership.js';
@@ -15,10 +16,11 @@ export interface PlannedHost {
   name: string;
   container: string;
   role: 'host' | 'router';
-  /** Network name -> address. */
+  /** Network name -> the lesson's address. */
   ips: Record<string, string>;
   limits: HostLimits;
-  spec: ContainerSpec;
+  /** The container, but for its network attachments (their transit addresses come at bring-up). */
+  spec: Omit<ContainerSpec, 'networks'>;
   /** Shell script run once after start: the launcher, routes and NAT. */
   setupScript: string;
   /** The scenario's `files`, copied in at start: path as written (relative to the scenario) -> path in the host. */
@@ -27,12 +29,19 @@ export interface PlannedHost {
 
 export interface PlannedNetwork {
   name: string;
-  spec: NetworkSpec;
+  /** The lesson's subnet: what the hosts see. */
+  subnet: string;
+  /** The hosts on it, in plan order: each one's transit address follows from its place here. */
+  members: string[];
+  /** The engine's network, but for its (transit) subnet and gateway. */
+  spec: Omit<NetworkSpec, 'subnet' | 'gateway'>;
 }
 
 export interface LabPlan {
   runId: string;
   scenario: string;
+  /** The lab's name: the scenario's, or the one given to `up --name`. */
+  labName: string;
   /** The scenario's folder: where `files` are read from. */
   scenarioDir: string;
   networks: PlannedNetwork[];
@@ -57,6 +66,8 @@ export function bridgeNames(runId: string, networks: string[]): Map<string, stri
 }
 
 export interface RunLabelOptions {
+  /** The lab's name when it is not the scenario's. */
+  labName?: string;
   scenarioFile?: string;
   /** A lab left up on purpose (`up`, `run --keep`). */
   keep?: boolean;
@@ -67,6 +78,7 @@ export function runLabels(runId: string, scenario: string, options: RunLabelOpti
   return {
     [LABEL.run]: runId,
     [LABEL.scenario]: scenario,
+    [LABEL.lab]: options.labName ?? scenario,
     [LABEL.owner]: ownerText(currentOwner()),
     ...(options.scenarioFile ? { [LABEL.scenarioFile]: options.scenarioFile } : {}),
     ...(options.keep ? { [LABEL.keep]: 'true' } : {}),
@@ -74,25 +86,54 @@ export function runLabels(runId: string, scenario: string, options: RunLabelOpti
   };
 }
 
-export function planLab(scenario: Scenario, options: { runId: string; image: string; scenarioFile?: string; scenarioDir?: string; keep?: boolean }): LabPlan {
+export interface PlanOptions {
+  runId: string;
+  image: string;
+  /** The lab's name (default: the scenario's): copies of one scenario each have their own. */
+  labName?: string;
+  scenarioFile?: string;
+  scenarioDir?: string;
+  keep?: boolean;
+}
+
+/** `lan=192.168.0.10,wan=203.0.113.1`: a host's lesson addresses, as its label keeps them. */
+export const addressesLabel = (ips: Record<string, string>) =>
+  Object.entries(ips)
+    .map(([network, ip]) => `${network}=${ip}`)
+    .join(',');
+
+export function parseAddressesLabel(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  return Object.fromEntries(text.split(',').map((pair) => pair.split('=', 2) as [string, string]));
+}
+
+export function planLab(scenario: Scenario, options: PlanOptions): LabPlan {
   const { runId } = options;
-  const base = runLabels(runId, scenario.name, { scenarioFile: options.scenarioFile, keep: options.keep, hosts: Object.keys(scenario.hosts).length });
+  const labName = options.labName ?? scenario.name;
+  const base = runLabels(runId, scenario.name, {
+    labName,
+    scenarioFile: options.scenarioFile,
+    keep: options.keep,
+    hosts: Object.keys(scenario.hosts).length,
+  });
   const bridges = bridgeNames(runId, Object.keys(scenario.networks));
-  const networkName = (network: string) => `sl-${scenario.name}-${network}-${runId}`;
+  const networkName = (network: string) => `sl-${labName}-${network}-${runId}`;
 
   const networks: PlannedNetwork[] = Object.entries(scenario.networks).map(([name, network]) => ({
     name,
+    subnet: network.subnet,
+    members: Object.entries(scenario.hosts)
+      .filter(([, host]) => name in host.networks)
+      .map(([host]) => host),
     spec: {
       name: networkName(name),
       bridgeName: bridges.get(name)!,
-      subnet: network.subnet,
-      gateway: gatewayOf(scenario, name),
-      labels: { ...base, [LABEL.network]: name, [LABEL.bridge]: bridges.get(name)! },
+      labels: { ...base, [LABEL.network]: name, [LABEL.bridge]: bridges.get(name)!, [LABEL.subnet]: network.subnet },
     },
   }));
 
   const hosts: PlannedHost[] = Object.entries(scenario.hosts).map(([name, host]) => {
-    const container = `sl-${scenario.name}-${name}-${runId}`;
+    const container = `sl-${labName}-${name}-${runId}`;
     const limits = hostLimits(host);
     return {
       name,
@@ -108,8 +149,13 @@ export function planLab(scenario: Scenario, options: { runId: string; image: str
         name: container,
         hostname: name,
         image: host.image ?? scenario.image ?? options.image,
-        labels: { ...base, [LABEL.host]: name, [LABEL.role]: host.role, [LABEL.memory]: String(limits.memoryBytes) },
-        networks: Object.entries(host.networks).map(([network, ip]) => ({ network: networkName(network), ip })),
+        labels: {
+          ...base,
+          [LABEL.host]: name,
+          [LABEL.role]: host.role,
+          [LABEL.memory]: String(limits.memoryBytes),
+          [LABEL.addresses]: addressesLabel(host.networks),
+        },
         env: Object.fromEntries(Object.entries(host.env ?? {}).map(([key, value]) => [key, String(value)])),
         // NET_ADMIN (not privileged mode) is enough for routes, iptables and tc at setup;
         // programs on hosts that are not routers run without it (in-host/contract.ts).
@@ -132,6 +178,7 @@ export function planLab(scenario: Scenario, options: { runId: string; image: str
   return {
     runId,
     scenario: scenario.name,
+    labName,
     scenarioDir: options.scenarioDir ?? process.cwd(),
     networks,
     hosts,

@@ -17,29 +17,39 @@ export interface TeardownReport {
 }
 
 /**
- * Removes every container, host rule and network of one run (or, with runId undefined,
- * of every socklab run). Containers go first: a network cannot be removed while in use.
- * Each step is bounded in time and listed as socklab's current activity.
+ * Removes every container, host rule and network of one run or several at once (or, with no
+ * run id, of every socklab run). Containers go first: a network cannot be removed while in
+ * use. Each step is bounded in time and listed as socklab's current activity.
  */
-export async function teardownRun(runtime: Runtime, image: string, runId?: string, options: { timeoutMs?: number } = {}): Promise<TeardownReport> {
-  const what = runId ? `removing the lab (run ${runId})` : 'removing every socklab lab';
-  return withDeadline(options.timeoutMs ?? TEARDOWN_TIMEOUT_MS, what, undefined, async (signal) => {
-    const filter = runId ? { [LABEL.run]: runId } : [LABEL.run];
-    const containers = await runtime.listContainers(filter, { signal });
-    const bridgePrefix = runId ? `${BRIDGE_PREFIX}${runId}-` : BRIDGE_PREFIX;
+export async function teardownRun(
+  runtime: Runtime,
+  image: string,
+  runIds?: string | readonly string[],
+  options: { timeoutMs?: number } = {},
+): Promise<TeardownReport> {
+  const runs = typeof runIds === 'string' ? [runIds] : runIds;
+  if (runs?.length === 0) return { containers: 0, networks: 0, rules: 0 };
+  const what = !runs ? 'removing every socklab lab' : runs.length === 1 ? `removing the lab (run ${runs[0]})` : `removing ${runs.length} labs`;
+  const ours = (labels: Record<string, string>) => (runs ? runs.includes(labels[LABEL.run] ?? '') : LABEL.run in labels);
+  const filter = runs?.length === 1 ? { [LABEL.run]: runs[0]! } : [LABEL.run];
+  // Several runs take a little longer, but far less than one after another.
+  const timeoutMs = options.timeoutMs ?? TEARDOWN_TIMEOUT_MS + 1_000 * Math.min(runs?.length ?? 0, 60);
+  return withDeadline(timeoutMs, what, undefined, async (signal) => {
+    const containers = (await runtime.listContainers(filter, { signal })).filter((container) => ours(container.labels));
+    const bridgePrefixes = runs ? runs.map((run) => `${BRIDGE_PREFIX}${run}-`) : [BRIDGE_PREFIX];
     // Host rules and containers are independent: remove both at once; networks go last.
     const removeRules = async () =>
       (await runtime.findImage(image, { signal }))
-        ? busyWith('removing the rules on the engine host', () => removeBridgeRules(runtime, image, runId ?? 'cleanup', bridgePrefix, signal))
+        ? busyWith('removing the rules on the engine host', () => removeBridgeRules(runtime, image, runs?.[0] ?? 'cleanup', bridgePrefixes, signal))
         : 0;
     const [rules] = await Promise.all([
       removeRules(),
       settleAll(containers.map((container) => busyWith(`removing container ${container.name}`, () => runtime.removeContainer(container.name, { signal })))),
     ]);
-    const networks = (await runtime.listNetworks({ signal })).filter((network) => (runId ? network.labels[LABEL.run] === runId : LABEL.run in network.labels));
+    const networks = (await runtime.listNetworks({ signal })).filter((network) => ours(network.labels));
     await settleAll(networks.map((network) => busyWith(`removing network ${network.name}`, () => runtime.removeNetwork(network.name, { signal }))));
     // The rule helper is itself a labelled container; make sure none survived an interruption.
-    const helpers = await runtime.listContainers(filter, { signal });
+    const helpers = (await runtime.listContainers(filter, { signal })).filter((container) => ours(container.labels));
     await settleAll(helpers.map((container) => runtime.removeContainer(container.name, { signal })));
     return { containers: containers.length, networks: networks.length, rules };
   });

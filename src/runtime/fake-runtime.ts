@@ -1,6 +1,8 @@
 // An in-memory runtime for fast tests of orchestration logic (bring-up order, teardown on
 // failure, label-based cleanup). It never stands in for the engine in e2e tests.
 import { readFileSync } from 'node:fs';
+import { overlaps } from '../util/ipv4.js';
+import { EngineError } from './runtime.js';
 import type {
   ContainerInfo,
   ContainerSpec,
@@ -85,6 +87,9 @@ export class FakeRuntime implements Runtime {
   }
   async createNetwork(spec: NetworkSpec): Promise<void> {
     this.call('createNetwork', spec.name);
+    // As Docker's address management: one subnet, one network.
+    const taken = (await this.listNetworks()).some((network) => network.subnets.some((subnet) => overlaps(subnet, spec.subnet)));
+    if (taken) throw new EngineError('rejected', `creating network ${spec.name}`, 'Pool overlaps with other one on this address space');
     this.networks.set(spec.name, spec);
   }
   async removeNetwork(name: string): Promise<void> {

@@ -3,6 +3,8 @@
 export const LABEL = {
   run: 'socklab.run',
   scenario: 'socklab.scenario',
+  /** The lab's name: the scenario's, or its own (`up --name`, `--copies`). */
+  lab: 'socklab.lab',
   scenarioFile: 'socklab.scenario-file',
   host: 'socklab.host',
   role: 'socklab.role',
@@ -17,6 +19,10 @@ export const LABEL = {
   hosts: 'socklab.hosts',
   /** A host's memory limit in bytes, to word out-of-memory kills in attached labs. */
   memory: 'socklab.memory',
+  /** A host's lesson addresses (`lan=192.168.0.10,wan=...`): the engine knows only its transit ones. */
+  addresses: 'socklab.addresses',
+  /** A network's lesson subnet: the engine's subnet for it is a transit one. */
+  subnet: 'socklab.subnet',
 } as const;
 
 /** Prefix of every lab bridge on the engine's host; also how leftover host rules are found. */

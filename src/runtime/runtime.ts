@@ -58,6 +58,8 @@ export interface ContainerSpec {
   /** In attach order; the first is given at creation, the others connected before start. */
   networks: { network: string; ip: string }[];
   env: Record<string, string>;
+  /** Name -> address lines for the container's /etc/hosts, in this order (before the engine's own line). */
+  extraHosts?: { name: string; ip: string }[];
   capAdd: string[];
   sysctls: Record<string, string>;
   command: string[];

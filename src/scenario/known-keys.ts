@@ -13,7 +13,8 @@ function collect(schema: z.core.$ZodType, into: Set<string>, seen: Set<unknown>)
   switch (def.type) {
     case 'object':
       for (const [key, child] of Object.entries(def.shape as Record<string, unknown>)) {
-        into.add(key);
+        // A retired key (a `never` that explains itself) is no suggestion for a typo.
+        if (!isRetired(child)) into.add(key);
         visit(child);
       }
       break;
@@ -34,6 +35,11 @@ function collect(schema: z.core.$ZodType, into: Set<string>, seen: Set<unknown>)
       visit(def.innerType ?? def.in);
       break;
   }
+}
+
+function isRetired(schema: unknown): boolean {
+  const def = (schema as z.core.$ZodType)._zod.def as unknown as Record<string, unknown>;
+  return def.type === 'never' || (def.type === 'optional' && isRetired(def.innerType));
 }
 
 function knownKeys(): string[] {

@@ -4,7 +4,6 @@
 // once; one visitor that walks the steps, nested ones included; and the facts the format
 // implies (a network's gateway, the host at an address, the routers' addresses). Built from
 // the validated value by load.ts; the rules, the lab and the scripts read this, not the YAML.
-import { lastUsableAddress } from '../util/ipv4.js';
 import type { PathSegment } from './issues.js';
 import { resolveProgramPath, type ProgramLocation } from './program-path.js';
 import {
@@ -254,12 +253,6 @@ export function visitSteps(steps: readonly Step[], visitor: StepVisitor): void {
 // ---- facts ------------------------------------------------------------------------------
 
 type Topology = Pick<ScenarioValue, 'networks' | 'hosts'>;
-
-/** The address the engine reserves for the bridge of a network: its `gateway`, or the last usable one. */
-export function gatewayOf(scenario: Topology, network: string): string {
-  const spec = scenario.networks[network]!;
-  return spec.gateway ?? lastUsableAddress(spec.subnet);
-}
 
 /** The host that has `ip` on one of its networks. */
 export function hostAt(scenario: Topology, ip: string): string | undefined {

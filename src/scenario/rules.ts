@@ -7,8 +7,9 @@ import { broadcastAddress, contains, hasHostBits, networkAddress, overlaps, pars
 import { WRITABLE_FOLDERS, writableFolderOf } from './host-defaults.js';
 import type { PathSegment } from './issues.js';
 import { findLocalFile, localFileProblem } from './local-files.js';
-import { gatewayOf, hostAt, routerAddresses, type Scenario } from './model.js';
+import { hostAt, routerAddresses, type Scenario } from './model.js';
 import { checkSteps, didYouMean, known, type Report } from './step-rules.js';
+import { TRANSIT_POOL } from './transit-pool.js';
 
 export interface RuleProblem {
   path: PathSegment[];
@@ -37,11 +38,14 @@ function checkNetworks(scenario: Scenario, report: Report) {
     if (hasHostBits(network.subnet)) {
       report(path, `${network.subnet} has host bits set; write the network address: ${subnetText(parseSubnet(network.subnet))}.`);
     }
-    if (parseSubnet(network.subnet).prefix > 29) {
-      report(path, `/${parseSubnet(network.subnet).prefix} is too small for a lab network; use /29 or larger (e.g. /24).`);
+    if (parseSubnet(network.subnet).prefix > 30) {
+      report(path, `/${parseSubnet(network.subnet).prefix} has no room for two hosts; use /30 or larger (e.g. /24).`);
     }
-    if (network.gateway && !contains(network.subnet, network.gateway)) {
-      report(['networks', name, 'gateway'], `gateway ${network.gateway} is outside the subnet ${network.subnet}; pick an address inside it.`);
+    if (overlaps(network.subnet, TRANSIT_POOL)) {
+      report(
+        path,
+        `${network.subnet} overlaps ${TRANSIT_POOL}, the range socklab gives the engine's side of lab bridges; choose another range (e.g. 10.0.0.0/24 or 192.168.0.0/24).`,
+      );
     }
     for (const other of names.slice(0, index)) {
       const otherSubnet = scenario.networks[other]!.subnet;
@@ -74,13 +78,6 @@ function checkHostAddresses(scenario: Scenario, report: Report) {
         report(path, `${ip} is the network address of ${net.subnet}; hosts cannot use it.`);
       } else if (ip === broadcastAddress(net.subnet)) {
         report(path, `${ip} is the broadcast address of ${net.subnet}; hosts cannot use it.`);
-      } else if (ip === gatewayOf(scenario, network)) {
-        report(
-          path,
-          net.gateway
-            ? `${ip} is the gateway of network '${network}' (networks.${network}.gateway), reserved for the engine's bridge; give this host another address.`
-            : `${ip} is reserved for the engine's bridge on network '${network}' (the gateway is the last usable address unless networks.${network}.gateway says otherwise); give this host another address.`,
-        );
       }
       const key = `${network}/${ip}`;
       const owner = owners.get(key);

@@ -62,7 +62,14 @@ export const Duration = z.union(
 export const Network = z
   .strictObject({
     subnet: CIDR.describe('IPv4 subnet, e.g. 10.0.0.0/24'),
-    gateway: IPv4.optional().describe('Address reserved for the bridge on the engine side (no lab host may use it); default: the last usable address'),
+    // Older scenarios reserved an address for the engine's bridge; lesson addresses are the
+    // lab's own now, so the key is refused with what to do rather than silently ignored.
+    gateway: z
+      .never({
+        error:
+          "networks no longer reserve a gateway address for the engine: every address of the subnet is the lesson's. Remove 'gateway'; a host's way out is its default_route.",
+      })
+      .optional(),
     description: z.string().optional(),
   })
   .describe('An isolated (internal) network: nothing on it can reach beyond the lab');

@@ -21,6 +21,10 @@ export interface BringUpOptions {
   /** Left up on purpose (`up`, `run --keep`): labelled so, and never the reaper's once released. */
   keep?: boolean;
   runId?: string;
+  /** The lab's name (default: the scenario's). */
+  labName?: string;
+  /** Programs already bundled for this scenario (copies of one lesson share them). */
+  programs?: ProgramLibrary;
   /** Who removes the lab should this process die (default: this process's reaper). */
   reaper?: Reaper;
 }
@@ -41,9 +45,10 @@ export interface LabSession {
 export async function bringUp(options: BringUpOptions): Promise<LabSession> {
   const { runtime, loaded, image, reporter, signal } = options;
   const runId = options.runId ?? newRunId();
-  const outputDir = resolve(options.outputRoot ?? '.socklab/runs', `${loaded.scenario.name}-${runId}`);
-  const plan = planLab(loaded.scenario, { runId, image, scenarioFile: resolve(loaded.file), scenarioDir: loaded.dir, keep: options.keep });
-  const programs = new ProgramLibrary(loaded.dir);
+  const labName = options.labName ?? loaded.scenario.name;
+  const outputDir = resolve(options.outputRoot ?? '.socklab/runs', `${labName}-${runId}`);
+  const plan = planLab(loaded.scenario, { runId, image, labName, scenarioFile: resolve(loaded.file), scenarioDir: loaded.dir, keep: options.keep });
+  const programs = options.programs ?? new ProgramLibrary(loaded.dir);
   // Bundling needs no lab: it runs while the lab comes up (its errors surface at install).
   const bundling = programs.prepareAll(loaded.scenario.steps).catch(() => undefined);
   const reaper = options.reaper ?? processReaper(image);

@@ -12,6 +12,7 @@ import {
   requireRunning,
   selectHost,
   selectLab,
+  selectLabs,
   type LabHostInfo,
   type LabInfo,
   type LabStatus,
@@ -51,7 +52,7 @@ export async function namesLab(target: string, signal?: AbortSignal): Promise<bo
     selectHost(labs, parseHostSelector(target));
     return false;
   } catch (error) {
-    if (error instanceof LabSelectionError && labs.some((lab) => lab.scenario === target || lab.runId === target)) return true;
+    if (error instanceof LabSelectionError && labs.some((lab) => lab.name === target || lab.scenario === target || lab.runId === target)) return true;
     throw error;
   }
 }
@@ -64,19 +65,26 @@ export async function statusOf(labName: string | undefined, signal?: AbortSignal
 }
 
 /**
- * Removes the lab `labName` names, or the only lab up when no name is given; undefined when
- * no lab is up and none was named.
+ * Removes the labs `patterns` name (names, run ids, globs), all at once, or the only lab up
+ * when none is named; undefined when no lab is up and none was named.
  */
-export async function removeLab(labName: string | undefined): Promise<{ lab: LabInfo; removed: TeardownReport } | undefined> {
+export async function removeLabs(patterns: readonly string[]): Promise<{ labs: LabInfo[]; removed: TeardownReport } | undefined> {
   const runtime = await connectEngine();
   const labs = await listLabs(runtime);
-  if (labs.length === 0 && labName === undefined) return undefined;
-  if (labs.length > 1 && labName === undefined) {
-    const names = labs.map((lab) => `${lab.scenario} (run ${lab.runId})`).join(', ');
-    throw new LabSelectionError(`${labs.length} labs are up: ${names}. Name one (socklab down NAME) or remove all (socklab down --all).`);
+  if (labs.length === 0 && patterns.length === 0) return undefined;
+  if (labs.length > 1 && patterns.length === 0) {
+    const names = labs.map((lab) => `${lab.name} (run ${lab.runId})`).join(', ');
+    throw new LabSelectionError(
+      `${labs.length} labs are up: ${names}. Name them (socklab down NAME..., or a glob such as 'class-*') or remove all (socklab down --all).`,
+    );
   }
-  const lab = selectLab(labs, labName);
-  return { lab, removed: await teardownRun(runtime, await imageForLab(runtime, lab), lab.runId) };
+  const chosen = patterns.length === 0 ? [selectLab(labs)] : selectLabs(labs, patterns);
+  const removed = await teardownRun(
+    runtime,
+    await imageForLab(runtime, chosen[0]),
+    chosen.map((lab) => lab.runId),
+  );
+  return { labs: chosen, removed };
 }
 
 /** Removes every object carrying a socklab label, and socklab's host rules. */

@@ -2,7 +2,20 @@
 // in a host is bounded in time and can be interrupted (Ctrl+C); these are the pieces they
 // share. node:timers/promises removes its abort listener when the timer fires, so a loop
 // that sleeps thousands of times on one long-lived signal does not pile up listeners.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
+
+/**
+ * A controller whose signal many operations may listen to at once: every host of every lab
+ * being brought up or removed together (30 copies of a lesson are 120 hosts). Each operation
+ * removes its listener when done (test/unit/abort.test.ts), so Node's warning at 10
+ * listeners would be noise; a limit remains, far above any lab, to catch a real leak.
+ */
+export function fanOutController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(10_000, controller.signal);
+  return controller;
+}
 
 /** Waits `ms`; rejects with the signal's reason when it aborts first. */
 export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -42,7 +55,7 @@ export interface Deadline {
  * under one long-lived signal leave nothing behind.
  */
 export function deadline(ms: number, what: string, parent?: AbortSignal): Deadline {
-  const controller = new AbortController();
+  const controller = fanOutController();
   let expired = false;
   const onParentAbort = () => controller.abort(parent!.reason);
   const timer = setTimeout(() => {

@@ -19,6 +19,7 @@ import { labImageRef } from '../../src/image/lab-image.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { Lab } from '../../src/lab/lab.js';
 import { newRunId, planLab, type LabPlan } from '../../src/lab/plan.js';
+import { transitGateway } from '../../src/lab/addressing.js';
 import { contains } from '../../src/util/ipv4.js';
 import { sleep } from '../../src/util/abort.js';
 import { findLeftovers, ROOT, runCli, runIdOf } from './helpers.js';
@@ -91,9 +92,12 @@ describe('the engine host is out of reach', () => {
     expect(accepted).toBe(1);
   });
 
-  it("no lab host reaches a listener on the engine host, nor the bridges' reserved gateways", async () => {
+  it("no lab host reaches a listener on the engine host, nor its bridges' transit gateways", async () => {
+    const bridges = (await runtime.listNetworks()).filter((network) => network.labels[LABEL.run] === plan.runId);
+    expect(bridges).toHaveLength(plan.networks.length);
+    const gateways = bridges.map((network) => transitGateway(network.subnets[0]!));
     for (const host of plan.hosts) {
-      const targets = [hostAddress, ...plan.networks.map((network) => network.spec.gateway)];
+      const targets = [hostAddress, ...gateways];
       for (const target of targets) {
         const probe = await inHost(host.name, `nc -z -w 2 ${target} ${tcpPort}; echo "exit=$?"`);
         expect(`${host.name} -> ${target}: ${probe.stdout.trim()}`).toBe(`${host.name} -> ${target}: exit=1`);
@@ -172,7 +176,7 @@ describe('the engine host is out of reach', () => {
   });
 
   it('every route in every host stays inside the lab', async () => {
-    const subnets = plan.networks.map((network) => network.spec.subnet);
+    const subnets = plan.networks.map((network) => network.subnet);
     const routerIps = plan.hosts.filter((host) => host.role === 'router').flatMap((host) => Object.values(host.ips));
     for (const host of plan.hosts) {
       const routes = (await inHost(host.name, 'ip -4 route', false)).stdout.trim().split('\n');

@@ -15,7 +15,7 @@ import {
   netemVerdict,
   oldImagesVerdict,
   parseProbe,
-  subnetVerdict,
+  transitPoolVerdict,
 } from '../../src/doctor/checks.js';
 import { formatChecks, summary } from '../../src/cli/commands/doctor.js';
 
@@ -82,27 +82,27 @@ describe('images', () => {
   });
 });
 
-describe('subnets', () => {
-  const foreign: NetworkInfo = { name: 'corp-vpn', id: '1', subnets: ['10.20.0.0/16'], labels: {} };
-  const lab: NetworkInfo = { name: 'sl-x-lan-abc', id: '2', subnets: ['10.0.0.0/24'], labels: { [LABEL.run]: 'abc' } };
-  const wanted = [
-    { file: 'scenarios/tcp-hello.yaml', network: 'lan', subnet: '10.0.0.0/24' },
-    { file: 'scenarios/chat.yaml', network: 'lan', subnet: '10.20.8.0/24' },
-  ];
+describe('transit pool', () => {
+  const lab = (subnet: string): NetworkInfo => ({ name: `sl-x-lan-${subnet}`, id: subnet, subnets: [subnet], labels: { [LABEL.run]: 'abc' } });
 
-  it('fails on a clash with a network socklab did not make, naming both and the fix', () => {
-    const verdict = subnetVerdict(wanted, [foreign, lab], []);
-    expect(verdict.verdict).toBe('fail');
-    expect(verdict.detail).toBe("scenarios/chat.yaml network 'lan' 10.20.8.0/24 overlaps the engine's network 'corp-vpn' (10.20.0.0/16)");
-    expect(verdict.fix).toMatch(/docker network rm corp-vpn/);
+  it("is fine with lab bridges in it, and says lessons' subnets clash with nothing", () => {
+    const verdict = transitPoolVerdict([lab('198.18.0.0/29'), lab('198.18.0.8/29'), { name: 'corp', id: 'c', subnets: ['10.20.0.0/16'], labels: {} }]);
+    expect(verdict.verdict).toBe('ok');
+    expect(verdict.detail).toMatch(/^198\.18\.0\.0\/15: 2 lab bridge\(s\) use it, 100% free/);
   });
 
-  it('does not count a lab that is up as a clash, and mentions scenarios it could not read', () => {
-    const verdict = subnetVerdict(wanted, [lab], ['scenarios/broken.yaml']);
-    expect(verdict.verdict).toBe('ok');
+  it('warns about networks socklab did not make in the pool (they are avoided)', () => {
+    const verdict = transitPoolVerdict([{ name: 'bench-net', id: 'b', subnets: ['198.18.0.0/16'], labels: {} }]);
+    expect(verdict.verdict).toBe('warn');
     expect(verdict.detail).toBe(
-      '2 subnet(s) of the bundled scenarios are free (checked against 0 engine network(s) not made by socklab); not read (invalid, see socklab validate): scenarios/broken.yaml',
+      "198.18.0.0/15: 0 lab bridge(s) use it, 50% free; socklab avoids the part used by networks it did not make: 'bench-net' (198.18.0.0/16)",
     );
+  });
+
+  it('fails when networks socklab did not make fill the pool, naming them and the fix', () => {
+    const verdict = transitPoolVerdict([{ name: 'big', id: 'b', subnets: ['198.16.0.0/12'], labels: {} }]);
+    expect(verdict.verdict).toBe('fail');
+    expect(verdict.fix).toMatch(/docker network rm big/);
   });
 });
 
@@ -141,7 +141,7 @@ describe('leftovers', () => {
   const networks = [network('aaa111', alive, '10.1.0.0/24'), network('bbb222', gone, '10.2.0.0/24'), network('eee555', gone, '10.5.0.0/24')];
   const rules = ['-A DOCKER-USER -i sl-aaa111-0lan -o sl-aaa111-0lan -j ACCEPT', '-A INPUT -i sl-fff666-0wan -j DROP'];
 
-  it('names dead runs with the subnets they hold, stray helpers and rules; not runs in progress or labs up on purpose', () => {
+  it('names dead runs with what they hold, stray helpers and rules; not runs in progress or labs up on purpose', () => {
     const snapshot = { labs: labsFromEngine(containers, networks), helpers: strayHelpers(containers), rules };
     expect(snapshot.labs.map((lab) => [lab.runId, runState(lab)])).toEqual([
       ['aaa111', 'running'],
@@ -151,9 +151,9 @@ describe('leftovers', () => {
       ['eee555', 'dead'],
     ]);
     expect(describeLeftovers(snapshot)).toEqual([
-      'dead run s (run bbb222, its socklab process is gone) holding 10.2.0.0/24',
-      'dead run s (run ddd444, kept, but incomplete or stopped)',
-      'dead run s (run eee555, its socklab process is gone) holding 10.5.0.0/24',
+      'dead run s (run bbb222, its socklab process is gone): 1 host(s), 1 network(s)',
+      'dead run s (run ddd444, kept, but incomplete or stopped): 1 host(s), 0 network(s)',
+      'dead run s (run eee555, its socklab process is gone): 0 host(s), 1 network(s)',
       'helper container eager_helper (its socklab process is gone)',
       'host rules of run fff666 (its bridges are gone)',
     ]);

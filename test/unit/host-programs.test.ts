@@ -115,13 +115,14 @@ describe('logs', () => {
 describe('the hosts table', () => {
   const lab: LabStatus = {
     runId: 'abc123',
+    name: 'nat',
     scenario: 'nat',
     owner: 'dead',
     kept: true,
     scenarioFile: 'scenarios/nat.yaml',
     networks: [
-      { name: 'lan', engineName: 'sl-nat-lan-abc123', subnet: '10.0.1.0/24' },
-      { name: 'wan', engineName: 'sl-nat-wan-abc123', subnet: '10.0.2.0/24' },
+      { name: 'lan', engineName: 'sl-nat-lan-abc123', subnet: '10.0.1.0/24', transitSubnet: '198.18.0.0/29' },
+      { name: 'wan', engineName: 'sl-nat-wan-abc123', subnet: '10.0.2.0/24', transitSubnet: '198.18.0.8/29' },
     ],
     hosts: [
       { name: 'router', role: 'router', container: 'c1', state: 'running', image: 'i', ips: { lan: '10.0.1.1', wan: '10.0.2.1' }, programs: [] },

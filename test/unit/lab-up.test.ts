@@ -9,6 +9,9 @@ import { teardownRun } from '../../src/lab/teardown.js';
 import { planLab } from '../../src/lab/plan.js';
 import { NO_REAPER, type Reaper } from '../../src/lab/reaper.js';
 import { LABEL } from '../../src/runtime/labels.js';
+import { TransitPool } from '../../src/lab/addressing.js';
+import { TRANSIT_POOL } from '../../src/scenario/transit-pool.js';
+import { overlaps } from '../../src/util/ipv4.js';
 
 const IMAGE = 'socklab-lab:test';
 const SCENARIO = `
@@ -125,18 +128,60 @@ describe('Lab.up', () => {
     expect(runtime.calls.some((call) => call.method.startsWith('create'))).toBe(false);
   });
 
-  it('reports a subnet held by an existing engine network before creating anything', async () => {
-    const runtime = new FakeRuntime({
-      images: [IMAGE],
-      existingNetworks: [{ name: 'office-net', id: 'x', subnets: ['192.168.0.0/16'], labels: {} }],
-    });
+  it("gives each bridge a transit subnet and each host the lesson's address in place of its transit one", async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
     const loaded = load();
-    const error = await Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ScenarioError);
-    const [issue] = (error as ScenarioError).issues;
-    expect(issue).toMatchObject({ line: 4, column: 18, path: 'networks.lan.subnet', layer: 'engine' });
-    expect(issue!.message).toContain("overlaps the engine's network 'office-net' (192.168.0.0/16)");
-    expect(runtime.calls.some((call) => call.method.startsWith('create'))).toBe(false);
+    await Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet);
+    const networks = [...runtime.networks.values()].filter((network) => 'subnet' in network);
+    for (const network of networks) expect(overlaps(network.subnet, TRANSIT_POOL)).toBe(true);
+    const router = runtime.containers.get('sl-unit-nat-router-abc123')!;
+    expect(router.networks.every((attachment) => overlaps(`${attachment.ip}/32`, TRANSIT_POOL))).toBe(true);
+    expect(router.labels[LABEL.addresses]).toBe('lan=192.168.0.1,wan=203.0.113.1');
+    expect(router.extraHosts).toEqual(
+      expect.arrayContaining([
+        { name: 'client', ip: '192.168.0.10' },
+        { name: 'server', ip: '203.0.113.80' },
+      ]),
+    );
+    const setup = runtime.calls.filter((call) => call.method === 'exec' && call.args[0] === 'sl-unit-nat-router-abc123').map((call) => String(call.args[1]));
+    expect(setup.join('\n')).toContain('ip addr add 192.168.0.1/24 dev');
+    expect(setup.join('\n')).toContain('ip addr add 203.0.113.1/24 dev');
+  });
+
+  it('brings up copies of one lesson side by side, with the same lesson addresses on different transit subnets', async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE], existingNetworks: [{ name: 'office-net', id: 'x', subnets: ['192.168.0.0/16'], labels: {} }] });
+    const loaded = load();
+    const runs = ['aaaaaa', 'bbbbbb', 'cccccc'];
+    await Promise.all(runs.map((runId) => Lab.up(runtime, loaded, planLab(loaded.scenario, { runId, image: IMAGE, labName: `class-${runId}` }), IMAGE, quiet)));
+    const transit = [...runtime.networks.values()].flatMap((network) => ('subnet' in network ? [network.subnet] : []));
+    expect(transit).toHaveLength(6);
+    for (const [index, subnet] of transit.entries()) {
+      expect(transit.slice(index + 1).some((other) => overlaps(other, subnet))).toBe(false);
+    }
+    const clients = [...runtime.containers.values()].filter((container) => container.labels[LABEL.host] === 'client');
+    expect(clients.map((client) => client.labels[LABEL.addresses])).toEqual(['lan=192.168.0.10', 'lan=192.168.0.10', 'lan=192.168.0.10']);
+    expect(clients.map((client) => client.labels[LABEL.lab]).sort()).toEqual(['class-aaaaaa', 'class-bbbbbb', 'class-cccccc']);
+  });
+
+  it('picks another transit subnet when the engine says the one chosen was taken meanwhile', async () => {
+    // Another process takes the first block between the listing and the creation.
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const transit = new TransitPool(TRANSIT_POOL, () => 0);
+    const original = runtime.listNetworks.bind(runtime);
+    let listed = false;
+    runtime.listNetworks = async () => {
+      const networks = await original();
+      if (!listed) {
+        listed = true;
+        runtime.networks.set('other', { name: 'other', bridgeName: 'x', subnet: '198.18.0.0/24', gateway: '198.18.0.254', labels: {} });
+      }
+      return networks;
+    };
+    const loaded = load();
+    await Lab.up(runtime, loaded, plan(loaded), IMAGE, { ...quiet, transit });
+    const ours = [...runtime.networks.values()].filter((network) => LABEL.run in network.labels);
+    expect(ours).toHaveLength(2);
+    for (const network of ours) expect('subnet' in network && overlaps(network.subnet, '198.18.0.0/24')).toBe(false);
   });
 });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerInfo, NetworkInfo } from '../../src/runtime/runtime.js';
 import { FakeRuntime } from '../../src/runtime/fake-runtime.js';
 import { LABEL } from '../../src/runtime/labels.js';
-import { labsFromEngine, listLabs, parseHostSelector, selectHost, selectLab, type LabInfo } from '../../src/lab/labs.js';
+import { labsFromEngine, listLabs, parseHostSelector, selectHost, selectLab, selectLabs, type LabInfo } from '../../src/lab/labs.js';
 import { Lab } from '../../src/lab/lab.js';
 import { LabSelectionError } from '../../src/lab/selection-error.js';
 import { planLab } from '../../src/lab/plan.js';
@@ -136,9 +136,22 @@ describe('selectHost and selectLab', () => {
 
   it('tells two runs of one scenario apart by run id', () => {
     const twice: LabInfo[] = [labs[0]!, { ...labs[0]!, runId: 'ddd444' }];
-    expect(() => selectLab(twice, 'chat')).toThrow("several runs of 'chat' are up: bbb222, ddd444. Name one by its run id");
+    expect(() => selectLab(twice, 'chat')).toThrow("several labs answer to 'chat': chat (run bbb222), chat (run ddd444). Name one by its run id");
     expect(selectLab(twice, 'ddd444').runId).toBe('ddd444');
     expect(() => selectHost(twice, { host: 'server' })).toThrow('say which: bbb222/server, ddd444/server.');
+  });
+
+  it('finds named copies by name, several at once by name or glob, and says what is up when a name matches nothing', () => {
+    const copies: LabInfo[] = [1, 2, 3].map((n) => ({ ...labs[1]!, runId: `00000${n}`, name: `class-${n}` }));
+    const all = [...labs, ...copies];
+    expect(selectLab(all, 'class-2').runId).toBe('000002');
+    expect(selectHost(all, parseHostSelector('class-2/router')).lab.runId).toBe('000002');
+    expect(selectLabs(all, ['class-*']).map((lab) => lab.name)).toEqual(['class-1', 'class-2', 'class-3']);
+    expect(selectLabs(all, ['class-?', 'chat']).map((lab) => lab.name)).toEqual(['class-1', 'class-2', 'class-3', 'chat']);
+    expect(selectLabs(all, ['000003', 'class-3']).map((lab) => lab.runId)).toEqual(['000003']);
+    expect(() => selectLabs(all, ['klass-*'])).toThrow(/^no lab 'klass-\*' is up\. Labs up: chat \(run bbb222\)/);
+    // A scenario name designates its runs only when no lab has that name: the copies answer to their own names.
+    expect(selectLabs(all, ['nat']).map((lab) => lab.runId)).toEqual(['aaa111']);
   });
 
   it('takes the only lab when none is named, and asks when there are several', () => {

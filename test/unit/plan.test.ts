@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkScenarioText } from '../../src/scenario/load.js';
 import { bridgeNames, hostSetupScript, planLab } from '../../src/lab/plan.js';
 import { LABEL } from '../../src/runtime/labels.js';
+import { TransitPool, addressLab, transitPrefix } from '../../src/lab/addressing.js';
 
 const load = (text: string) => {
   const result = checkScenarioText('/x/plan.yaml', Buffer.from(text));
@@ -15,7 +16,7 @@ name: plan
 networks:
   lan: { subnet: 192.168.0.0/24 }
   internet: { subnet: 203.0.113.0/24 }
-  dmz: { subnet: 10.10.10.0/24, gateway: 10.10.10.200 }
+  dmz: { subnet: 10.10.10.0/24 }
 hosts:
   client: { networks: { lan: 192.168.0.10 }, default_route: 192.168.0.1 }
   routerA: { role: router, networks: { lan: 192.168.0.1, internet: 203.0.113.1 }, nat: [{ masquerade: { out: internet } }] }
@@ -58,8 +59,21 @@ describe('planLab', () => {
     }
   });
 
-  it('reserves the last usable address (or the given gateway) for each bridge', () => {
-    expect(plan.networks.map((n) => n.spec.gateway)).toEqual(['192.168.0.254', '203.0.113.254', '10.10.10.200']);
+  it("keeps each network's lesson subnet and members, and labels it with the subnet (the engine knows only the transit one)", () => {
+    expect(plan.networks.map((n) => [n.name, n.subnet, n.members])).toEqual([
+      ['lan', '192.168.0.0/24', ['client', 'routerA']],
+      ['internet', '203.0.113.0/24', ['routerA', 'routerB']],
+      ['dmz', '10.10.10.0/24', ['routerB', 'server']],
+    ]);
+    expect(plan.networks[0]!.spec.labels[LABEL.subnet]).toBe('192.168.0.0/24');
+    expect(plan.hosts.find((h) => h.name === 'routerB')!.spec.labels[LABEL.addresses]).toBe('internet=203.0.113.3,dmz=10.10.10.1');
+  });
+
+  it('names the objects after the lab, so copies of one scenario are told apart', () => {
+    const copy = planLab(NAT, { runId: 'abc123', image: 'i', labName: 'class-7' });
+    expect(copy.hosts[0]!.spec.name).toBe('sl-class-7-client-abc123');
+    expect(copy.hosts[0]!.spec.labels).toMatchObject({ [LABEL.lab]: 'class-7', [LABEL.scenario]: 'plan' });
+    expect(plan.hosts[0]!.spec.labels[LABEL.lab]).toBe('plan');
   });
 
   it('turns forwarding on for routers only, lets every host ping without raw sockets, and sets rules on every bridge', () => {
@@ -97,12 +111,49 @@ describe('planLab', () => {
     expect(plan.hosts[0]!.spec.labels[LABEL.keep]).toBeUndefined();
   });
 
-  it('attaches each container to its networks with its fixed addresses, in order', () => {
-    const routerB = plan.hosts.find((h) => h.name === 'routerB')!;
-    expect(routerB.spec.networks).toEqual([
-      { network: 'sl-plan-internet-abc123', ip: '203.0.113.3' },
-      { network: 'sl-plan-dmz-abc123', ip: '10.10.10.1' },
+  it('attaches each container to its networks with a transit address, in order, and swaps it for the lesson address at setup', () => {
+    const transit = new Map([
+      ['lan', '198.18.0.0/29'],
+      ['internet', '198.18.0.8/29'],
+      ['dmz', '198.18.0.16/29'],
     ]);
+    const addressed = addressLab(plan, transit);
+    expect(addressed.networks.map((n) => [n.subnet, n.gateway])).toEqual([
+      ['198.18.0.0/29', '198.18.0.6'],
+      ['198.18.0.8/29', '198.18.0.14'],
+      ['198.18.0.16/29', '198.18.0.22'],
+    ]);
+    const routerB = addressed.containers[plan.hosts.findIndex((h) => h.name === 'routerB')]!;
+    expect(routerB.networks).toEqual([
+      { network: 'sl-plan-internet-abc123', ip: '198.18.0.10' },
+      { network: 'sl-plan-dmz-abc123', ip: '198.18.0.17' },
+    ]);
+    const script = addressed.readdress.get('routerB')!;
+    expect(script).toContain('dev0=$(ip -o -4 addr show to 198.18.0.10 ');
+    expect(script).toContain('ip addr add 203.0.113.3/24 dev "$dev0"');
+    expect(script).toContain('ip addr add 10.10.10.1/24 dev "$dev1"');
+    // Names in /etc/hosts: the lesson's addresses, the one on a shared network first.
+    expect(routerB.extraHosts!.filter((entry) => entry.name === 'routerA')).toEqual([
+      { name: 'routerA', ip: '203.0.113.1' },
+      { name: 'routerA', ip: '192.168.0.1' },
+    ]);
+  });
+});
+
+describe('TransitPool', () => {
+  it('sizes blocks for the hosts on a network, plus network, broadcast and gateway addresses', () => {
+    expect([1, 2, 5, 6, 100, 253].map(transitPrefix)).toEqual([30, 29, 29, 28, 25, 24]);
+  });
+
+  it('never hands out a block twice, nor one the engine holds, and takes blocks back', () => {
+    const pool = new TransitPool('198.18.0.0/28', () => 0);
+    expect(new TransitPool('198.18.0.0/28', () => 0).claim(2, ['198.18.0.0/30'])).toBe('198.18.0.8/29');
+    const first = pool.claim(2, []);
+    const second = pool.claim(2, []);
+    expect([first, second]).toEqual(['198.18.0.0/29', '198.18.0.8/29']);
+    expect(() => pool.claim(2, [])).toThrow(/no room left in 198\.18\.0\.0\/28/);
+    pool.release(first);
+    expect(pool.claim(2, [])).toBe(first);
   });
 });
 

@@ -245,6 +245,7 @@ export class DockerRuntime implements Runtime {
         Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
         WorkingDir: spec.workdir,
         HostConfig: {
+          ExtraHosts: (spec.extraHosts ?? []).map((entry) => `${entry.name}:${entry.ip}`),
           CapAdd: spec.capAdd,
           Sysctls: spec.sysctls,
           NetworkMode: first?.network ?? 'none',
