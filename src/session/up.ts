@@ -72,7 +72,7 @@ export async function upLabs(options: UpOptions): Promise<LabStatus[]> {
       await imageForLab(runtime, already[0]),
       already.map((lab) => lab.runId),
     );
-    for (const lab of already) options.reporter(lab.name).info(`replaced ${lab.name} (run ${lab.runId})`);
+    for (const lab of already) options.reporter(lab.name).info(`replaced run ${lab.runId} of '${lab.name}'`);
     options.reporter(names[0]!).info(`removed ${removed.containers} container(s), ${removed.networks} network(s) of the labs replaced`);
   }
 

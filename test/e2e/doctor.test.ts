@@ -42,7 +42,7 @@ describe('socklab doctor', () => {
     expect(line(stdout, 'container rights')).toMatch(/^✔ container rights\s+NET_ADMIN works/);
     // netem: present on most kernels, missing on this one; either way the verdict says what works.
     expect(line(stdout, 'netem')).toMatch(/^(✔ netem\s+tc netem works|! netem\s+netem is not available .*packet loss falls back to iptables statistic)/);
-    expect(line(stdout, 'subnets')).toMatch(/^✔ subnets\s+\d+ subnet\(s\) of the bundled scenarios are free/);
+    expect(line(stdout, 'transit pool')).toMatch(/^[✔!] transit pool\s+198\.18\.0\.0\/15: \d+ lab bridge\(s\) use it, \d+% free/);
     expect(line(stdout, 'leftovers')).toMatch(/^[✔!] leftovers /);
     expect(stdout).toMatch(/^healthy: socklab can run labs here/m);
     // The probe container carried a run label and is gone.
@@ -61,9 +61,9 @@ describe('socklab doctor', () => {
     try {
       const { code, stdout } = await runCli(['doctor']);
       expect(code).toBe(0); // left-behind objects waste, they do not stop labs from running
-      // Made by no live socklab process: a dead run, named with the subnet it blocks.
+      // Made by no live socklab process: a dead run, named with what it holds.
       expect(line(stdout, 'leftovers')).toMatch(
-        new RegExp(`^! leftovers .*dead run i6-doctor \\(run ${runId}, its socklab process is gone\\) holding 10\\.93\\.9\\.0/24`),
+        new RegExp(`^! leftovers .*dead run i6-doctor \\(run ${runId}, its socklab process is gone\\): 0 host\\(s\\), 1 network\\(s\\)`),
       );
       expect(stdout).toMatch(/fix: socklab cleanup \(removes only these; runs in progress and labs up on purpose stay\)/);
       const down = await runCli(['down', runId]);

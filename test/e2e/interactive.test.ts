@@ -243,7 +243,7 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
     // The same scenario twice is refused, with the way out named; --replace swaps it.
     const again = await runCli(['up', NAT]);
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(new RegExp(`lab 'i6-nat' is already up \\(run ${natRun}\\).*socklab up --replace`));
+    expect(again.stderr).toMatch(new RegExp(`already up: i6-nat \\(run ${natRun}\\).*socklab up --replace`));
     const replaced = await runCli(['up', '--replace', NAT]);
     expect(replaced.code, replaced.stderr + replaced.stdout).toBe(0);
     const newRun = upRunId(replaced.stdout, 'i6-nat')!;
@@ -254,7 +254,7 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
     // down with no name refuses while several labs are up; by name each goes.
     const bare = await runCli(['down']);
     expect(bare.code).toBe(2);
-    expect(bare.stderr).toMatch(/labs are up: .*i6-chat.*Name one .* or remove all \(socklab down --all\)/);
+    expect(bare.stderr).toMatch(/labs are up: .*i6-chat.*Name them .* or remove all \(socklab down --all\)/);
     expect((await runCli(['down', 'i6-chat'])).code).toBe(0);
     const downNat = await runCli(['down', newRun]);
     expect(downNat.stdout).toMatch(/removed lab i6-nat .*3 container\(s\), 2 network\(s\), 12 host rule\(s\)/);
