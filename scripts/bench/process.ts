@@ -182,9 +182,9 @@ export function scenarioSubnets(file: string): string[] {
   return Object.values(scenario.networks ?? {}).flatMap((network) => (network.subnet ? [network.subnet] : []));
 }
 
-/** The first of `candidates` that overlaps no network on the engine. */
-export function freeBlock(candidates: string[]): string {
-  const taken = engineSubnets().map(({ subnet }) => subnet);
+/** The first of `candidates` that overlaps no network on the engine, nor any of `besides`. */
+export function freeBlock(candidates: string[], besides: string[] = []): string {
+  const taken = [...engineSubnets().map(({ subnet }) => subnet), ...besides];
   const free = candidates.find((candidate) => !taken.some((subnet) => overlaps(candidate, subnet)));
   if (!free) throw new RunFailed(`every candidate block is taken on the engine: ${candidates.join(', ')}`);
   return free;

@@ -106,7 +106,7 @@ export function roundsTable(rows: ResultRow[]): string {
       lines.push([row.case, series.label, series.values.map((value) => formatValue(value, row.unit)).join(', ')]);
     }
   }
-  return markdownTable(['case', 'subject', 'each round, in order'], lines);
+  return lines.length === 0 ? 'No round was measured.' : markdownTable(['case', 'subject', 'each round, in order'], lines);
 }
 
 export interface Machine {

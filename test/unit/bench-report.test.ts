@@ -129,7 +129,7 @@ describe('markdown', () => {
 
 describe('the generated scenario of many hosts', () => {
   it('is a valid scenario with that many hosts on one network', () => {
-    const result = checkScenarioText('/tmp/bench-hosts.yaml', Buffer.from(manyHostsScenario(100)));
+    const result = checkScenarioText('/tmp/bench-hosts.yaml', Buffer.from(manyHostsScenario(100, '10.250.100.0/24')));
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     expect(Object.keys(result.loaded.scenario.hosts)).toHaveLength(100);
     expect(Object.keys(result.loaded.scenario.networks)).toEqual(['lan']);
@@ -138,7 +138,7 @@ describe('the generated scenario of many hosts', () => {
 
 describe('the parallel floor (scripts/baselines/docker-floor.sh)', () => {
   it("gives each host the settings socklab gives a host (src/lab/plan.ts, createContainer's init)", () => {
-    const loaded = checkScenarioText('/tmp/floor.yaml', Buffer.from(manyHostsScenario(1)));
+    const loaded = checkScenarioText('/tmp/floor.yaml', Buffer.from(manyHostsScenario(1, '10.250.100.0/24')));
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
     const { spec } = planLab(loaded.loaded.scenario, { runId: 'abc123', image: 'lab' }).hosts[0]!;
     const expected = [
