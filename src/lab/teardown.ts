@@ -2,9 +2,9 @@
 // or (with no run id) everything socklab owns. Used by teardown after a run, `down`,
 // `cleanup` and the reaper.
 import { BRIDGE_PREFIX, LABEL } from '../runtime/labels.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { EngineError, type Runtime } from '../runtime/runtime.js';
 import { busyWith } from '../util/activity.js';
-import { withDeadline } from '../util/abort.js';
+import { sleep, withDeadline } from '../util/abort.js';
 import { removeBridgeRules } from './host-rules.js';
 
 /** Teardown's own deadline: it runs after an interruption, so it cannot use the interrupted signal. */
@@ -47,12 +47,27 @@ export async function teardownRun(
       settleAll(containers.map((container) => busyWith(`removing container ${container.name}`, () => runtime.removeContainer(container.name, { signal })))),
     ]);
     const networks = (await runtime.listNetworks({ signal })).filter((network) => ours(network.labels));
-    await settleAll(networks.map((network) => busyWith(`removing network ${network.name}`, () => runtime.removeNetwork(network.name, { signal }))));
+    await settleAll(networks.map((network) => busyWith(`removing network ${network.name}`, () => removeNetwork(runtime, network.name, signal))));
     // The rule helper is itself a labelled container; make sure none survived an interruption.
     const helpers = (await runtime.listContainers(filter, { signal })).filter((container) => ours(container.labels));
     await settleAll(helpers.map((container) => runtime.removeContainer(container.name, { signal })));
     return { containers: containers.length, networks: networks.length, rules };
   });
+}
+
+/**
+ * Removes a network, waiting a little while the engine still counts the endpoints of
+ * containers it has just removed (seen with a hundred containers removed at once).
+ */
+async function removeNetwork(runtime: Runtime, name: string, signal: AbortSignal): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runtime.removeNetwork(name, { signal });
+    } catch (error) {
+      if (!(error instanceof EngineError && /active endpoints/i.test(error.engineMessage)) || attempt >= 10) throw error;
+      await sleep(200 * attempt, signal);
+    }
+  }
 }
 
 /** Waits for every operation before failing, so nothing is half-removed when the error is reported. */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../../src/runtime/fake-runtime.js';
 import { checkScenarioText, type LoadedScenario } from '../../src/scenario/load.js';
 import { ScenarioError } from '../../src/scenario/issues.js';
+import { EngineError } from '../../src/runtime/runtime.js';
 import { Lab } from '../../src/lab/lab.js';
 import { teardownRun } from '../../src/lab/teardown.js';
 import { planLab } from '../../src/lab/plan.js';
@@ -186,6 +187,22 @@ describe('Lab.up', () => {
 });
 
 describe('teardownRun', () => {
+  it('waits while the engine still counts the endpoints of containers it has just removed', async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const loaded = load();
+    await Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet);
+    const original = runtime.removeNetwork.bind(runtime);
+    let refusals = 0;
+    runtime.removeNetwork = async (name) => {
+      if (refusals++ < 2)
+        throw new EngineError('conflict', `removing network ${name}`, `error while removing network: network ${name} id x has active endpoints`);
+      return original(name);
+    };
+    await teardownRun(runtime, IMAGE, 'abc123');
+    expect(refusals).toBeGreaterThan(2);
+    nothingLeft(runtime);
+  });
+
   it('removes only the given run, and everything socklab owns without a run id', async () => {
     const runtime = new FakeRuntime({ images: [IMAGE] });
     const loaded = load();
