@@ -2,12 +2,11 @@
 // in alternating rounds, and returns rows for the table (scripts/bench/report.ts).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundlePrograms } from '../../programs/build.js';
 import type { ResultRow, Series } from './report.js';
-import { aptInstall, checkInterrupted, freeBlock, onPath, removeBaselineObjects, scenarioSubnets, timed, waitForSubnets } from './process.js';
+import { aptInstall, checkInterrupted, freeBlock, onPath, removeBaselineObjects, timed } from './process.js';
 
 export interface BenchContext {
   root: string;
@@ -126,7 +125,6 @@ const tcpHello: BenchCase = {
     }
     const downs: [string, Record<string, string>?][] = [['tcp-hello-docker-cli.sh'], ...(composeMissing ? [] : [['tcp-hello-compose.sh'] as [string]])];
     await cleanBaselines(ctx, downs);
-    await waitForSubnets(scenarioSubnets(join(ctx.root, 'scenarios/tcp-hello.yaml')), ctx.log);
     const cli = subject('docker CLI script', () => script(ctx, 'tcp-hello-docker-cli.sh', [], env));
     const compose = subject('docker-compose up/exec/down', () => script(ctx, 'tcp-hello-compose.sh', [], env));
     const ours = subject('socklab run scenarios/tcp-hello.yaml', () => socklab(ctx, 'run', 'scenarios/tcp-hello.yaml'));
@@ -156,7 +154,6 @@ const natPat: BenchCase = {
     'work and no more (`test/e2e/scenarios/bench-nat.yaml`: the same hosts, programs and observations).',
   async run(ctx, rounds) {
     await cleanBaselines(ctx, [['nat-pat-by-hand.sh', BY_HAND_ENV]]);
-    await waitForSubnets(scenarioSubnets(join(ctx.root, 'scenarios/nat-pat.yaml')), ctx.log);
     const byHand = subject('by hand (nat-pat-by-hand.sh)', () => script(ctx, 'nat-pat-by-hand.sh', [], BY_HAND_ENV));
     const lesson = subject('socklab run scenarios/nat-pat.yaml', () => socklab(ctx, 'run', 'scenarios/nat-pat.yaml'));
     const sameWork = subject('socklab run bench-nat.yaml', () => socklab(ctx, 'run', 'test/e2e/scenarios/bench-nat.yaml'));
@@ -186,11 +183,6 @@ const lessons: BenchCase = {
       ctx.log('  not available yet: `socklab test --help` has no --jobs');
       return [{ case: LESSONS_CASE, unit: 's', target: { kind: 'ratio', max: 0.5 }, note: 'not available yet (`socklab test` has no `--jobs`)' }];
     }
-    const folder = join(ctx.root, 'scenarios');
-    const subnets = readdirSync(folder)
-      .filter((file) => file.endsWith('.yaml'))
-      .flatMap((file) => scenarioSubnets(join(folder, file)));
-    await waitForSubnets([...new Set(subnets)], ctx.log);
     const sequential = subject('socklab test scenarios/ --jobs 1', () => socklab(ctx, 'test', 'scenarios/', '--jobs', '1'));
     const parallel = subject('socklab test scenarios/ (default --jobs)', () => socklab(ctx, 'test', 'scenarios/'));
     await alternate(ctx, rounds, [sequential, parallel], false);
@@ -277,7 +269,7 @@ const manyHosts: BenchCase = {
   title: 'hosts on one network up and down',
   rounds: { full: 3, quick: 1 },
   about:
-    '**100 hosts on one network up and down.** A generated scenario with 100 hosts on one /24 (the first free one from 10.250.100.0/24 on), ' +
+    '**100 hosts on one network up and down.** A generated scenario with 100 hosts on one /24 (10.250.100.0/24; the floor network takes the first free /24 from there on), ' +
     '`socklab up FILE` then `socklab down bench-hosts-XXXX`, against the parallel docker CLI floor with the same settings ' +
     '(`scripts/baselines/docker-floor.sh up hosts 100 SUBNET`, then `down`: one network, 100 `docker run -d &`, ' +
     "`wait`, removal in parallel). Also socklab's peak memory during `up` (`/usr/bin/time -f %M`, else the node " +
@@ -286,8 +278,9 @@ const manyHosts: BenchCase = {
     const count = ctx.quick ? 20 : 100;
     const file = join(ctx.scratch, 'hosts', `${HOSTS_LAB}.yaml`);
     await mkdir(join(ctx.scratch, 'hosts'), { recursive: true });
-    const subnet = freeBlock(HOSTS_SUBNETS);
-    const floorSubnet = freeBlock(HOSTS_SUBNETS, [subnet]);
+    // The lab's subnet never reaches the engine; the floor's network needs a free one.
+    const subnet = HOSTS_SUBNETS[0]!;
+    const floorSubnet = freeBlock(HOSTS_SUBNETS);
     await writeFile(file, manyHostsScenario(count, subnet));
     if (!onPath('/usr/bin/time')) {
       const failure = aptInstall('time', ctx.log);

@@ -5,7 +5,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { overlaps } from '../../src/util/ipv4.js';
 
 /** Every object a baseline makes carries this label, and its name starts with `sl-bench-`. */
@@ -148,38 +147,6 @@ export function engineSubnets(): { network: string; subnet: string }[] {
     const [network, ...subnets] = line.trim().split(' ');
     return subnets.filter((subnet) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(subnet)).map((subnet) => ({ network: network!, subnet }));
   });
-}
-
-/** The engine's networks that hold one of `subnets`. */
-export function subnetsTaken(subnets: string[]): string[] {
-  return engineSubnets()
-    .filter(({ subnet }) => subnets.some((wanted) => overlaps(wanted, subnet)))
-    .map(({ network, subnet }) => `${network} (${subnet})`);
-}
-
-/**
- * Waits until no network on the engine holds one of `subnets` (on a shared engine, someone
- * else's lab of the same lesson), saying what it waits for; fails after `timeoutMs`.
- */
-export async function waitForSubnets(subnets: string[], log: (line: string) => void, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let said = '';
-  for (;;) {
-    checkInterrupted();
-    const taken = subnetsTaken(subnets);
-    if (taken.length === 0) return;
-    if (Date.now() > deadline) throw new RunFailed(`the subnets are still taken after ${timeoutMs / 1000} s: ${taken.join(', ')}`);
-    const text = taken.join(', ');
-    if (text !== said) log(`  waiting for ${text} to go (another lab on the engine holds the subnet)`);
-    said = text;
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-  }
-}
-
-/** The subnets of a scenario file's networks. */
-export function scenarioSubnets(file: string): string[] {
-  const scenario = parse(readFileSync(file, 'utf8')) as { networks?: Record<string, { subnet?: string }> };
-  return Object.values(scenario.networks ?? {}).flatMap((network) => (network.subnet ? [network.subnet] : []));
 }
 
 /** The first of `candidates` that overlaps no network on the engine, nor any of `besides`. */
