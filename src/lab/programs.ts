@@ -3,8 +3,9 @@
 // Each program is copied once per host, to /lab/programs/, before the steps start.
 //
 // Bundling reads files on this machine, and a program's `import` could name any of them:
-// the bundler may read only the scenario's folder and socklab's own programs (by real path,
-// after links), and no tsconfig.json from folders above; anything else fails the bundle.
+// the bundler may read only the scenario's folder, socklab's own programs and the folders a
+// grading run adds (a student's; by real path, after links), and no tsconfig.json from
+// folders above; anything else fails the bundle.
 import type { BuildOptions, Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
@@ -45,7 +46,7 @@ export const BUNDLE_OPTIONS = {
   tsconfigRaw: '{}',
 } as const satisfies BuildOptions;
 
-/** Fails the bundle for any file outside `roots` (real paths). */
+/** Fails the bundle for any file outside `roots` (real paths): the scenario's folder, socklab's programs, then any others. */
 export function onlyInside(roots: string[]): Plugin {
   const realRoots = roots.map((root) => {
     try {
@@ -68,7 +69,7 @@ export function onlyInside(roots: string[]): Plugin {
         return {
           errors: [
             {
-              text: `${real} is outside the scenario's folder and socklab's programs; a program may only import files from there (and node's own modules)`,
+              text: `${real} is outside the scenario's folder and socklab's programs${realRoots.length > 2 ? ` (and ${realRoots.slice(2).join(', ')})` : ''}; a program may only import files from there (and node's own modules)`,
             },
           ],
         };
@@ -81,7 +82,11 @@ export class ProgramLibrary {
   private readonly prepared = new Map<string, Promise<PreparedProgram>>();
   private readonly namesInHost = new Map<string, string>(); // name in host -> source
 
-  constructor(private readonly scenarioDir: string) {}
+  /** `extraRoots`: folders besides the scenario's and socklab's programs that programs may be read from. */
+  constructor(
+    private readonly scenarioDir: string,
+    private readonly extraRoots: readonly string[] = [],
+  ) {}
 
   /** Prepares (bundles) a step's program once, however many steps run it. */
   prepare(program: FileProgram): Promise<PreparedProgram> {
@@ -89,7 +94,7 @@ export class ProgramLibrary {
     if (location.kind !== 'found') return Promise.reject(new Error(localFileProblem('program', program.written, location, MAX_PROGRAM_BYTES)));
     let pending = this.prepared.get(location.path);
     if (!pending) {
-      pending = this.load(location.path);
+      pending = this.load(location.path, program.installAs);
       this.prepared.set(location.path, pending);
     }
     return pending;
@@ -100,24 +105,24 @@ export class ProgramLibrary {
     await Promise.all([...programsByHost(steps).values()].flatMap((programs) => programs.map((program) => this.prepare(program))));
   }
 
-  private async load(source: string): Promise<PreparedProgram> {
+  private async load(source: string, installAs?: string): Promise<PreparedProgram> {
     const extension = extname(source);
-    const runnableName = this.uniqueName(source, extension === '.py' ? '.py' : '.js');
+    const runnableName = this.uniqueName(source, installAs ?? basename(source, extension), extension === '.py' ? '.py' : '.js');
     const pathInHost = `${PROGRAMS_DIR_IN_HOST}/${runnableName}`;
     if (extension === '.py') {
       return { source, pathInHost, content: await readFile(source), interpreter: ['python3', '-u', pathInHost] };
     }
-    const content = extension === '.ts' ? await bundle(source, [this.scenarioDir, BUNDLED_PROGRAMS_DIR]) : await readFile(source);
+    const content = extension === '.ts' ? await bundle(source, [this.scenarioDir, BUNDLED_PROGRAMS_DIR, ...this.extraRoots]) : await readFile(source);
     return { source, pathInHost, content, interpreter: ['node', pathInHost] };
   }
 
   /** Keeps the program's own name (it shows in `ps`), adding a hash only on a clash. */
-  private uniqueName(source: string, extension: string): string {
-    let name = basename(source, extname(source)) + extension;
+  private uniqueName(source: string, stem: string, extension: string): string {
+    let name = stem + extension;
     const owner = this.namesInHost.get(name);
     if (owner && owner !== source) {
       const hash = createHash('sha256').update(source).digest('hex').slice(0, 6);
-      name = `${basename(source, extname(source))}-${hash}${extension}`;
+      name = `${stem}-${hash}${extension}`;
     }
     this.namesInHost.set(name, source);
     return name;

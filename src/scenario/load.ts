@@ -26,6 +26,11 @@ export interface LoadedScenario {
   /** The scenario's model: typed steps, defaults applied, program files found. */
   scenario: Scenario;
   source: SourceMap;
+  /**
+   * Folders, besides the scenario's and socklab's programs, that its programs may be read
+   * from (bundling refuses every other file): a student's folder when grading.
+   */
+  programRoots?: string[];
 }
 
 export type LoadResult = { ok: true; loaded: LoadedScenario } | { ok: false; issues: ScenarioIssue[] };

@@ -30,7 +30,19 @@ export const STEP_DEFAULTS: { waitForMs: number; runMs: number; waitMs: number; 
 
 /** What a program step runs. */
 export type ProgramRef =
-  | { kind: 'file'; /** As written in the scenario. */ written: string; /** Where it was looked for, and what was found. */ location: ProgramLocation }
+  | {
+      kind: 'file';
+      /** As written in the scenario (or on the command line, for a program put in its place). */
+      written: string;
+      /** Where it was looked for, and what was found. */
+      location: ProgramLocation;
+      /**
+       * The name it runs under in the host, without extension (default: the file's own). A
+       * program put in place of a lesson's keeps the lesson's name, so that `ps` and the
+       * lesson's `process` expectations see the name they expect.
+       */
+      installAs?: string;
+    }
   | { kind: 'shell'; script: string }
   | { kind: 'argv'; argv: string[] };
 
@@ -248,6 +260,26 @@ export function visitSteps(steps: readonly Step[], visitor: StepVisitor): void {
     if (step.kind === 'parallel') visitSteps(step.runs, visitor);
     if (step.kind === 'capture') visitSteps(step.steps, visitor);
   }
+}
+
+/**
+ * The steps with every program step passed through `change` (nested ones included); the
+ * other steps are kept as they are. For putting other programs in a lesson's place.
+ */
+export function mapProgramSteps(steps: readonly Step[], change: (step: ProgramStep) => ProgramStep): Step[] {
+  return steps.map((step): Step => {
+    switch (step.kind) {
+      case 'start':
+      case 'run':
+        return change(step);
+      case 'parallel':
+        return { ...step, runs: step.runs.map((run) => change(run) as RunStep) };
+      case 'capture':
+        return { ...step, steps: mapProgramSteps(step.steps, change) };
+      default:
+        return step;
+    }
+  });
 }
 
 // ---- facts ------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ export async function bringUp(options: BringUpOptions): Promise<LabSession> {
   const labName = options.labName ?? loaded.scenario.name;
   const outputDir = resolve(options.outputRoot ?? '.socklab/runs', `${labName}-${runId}`);
   const plan = planLab(loaded.scenario, { runId, image, labName, scenarioFile: resolve(loaded.file), scenarioDir: loaded.dir, keep: options.keep });
-  const programs = options.programs ?? new ProgramLibrary(loaded.dir);
+  const programs = options.programs ?? new ProgramLibrary(loaded.dir, loaded.programRoots);
   // Bundling needs no lab: it runs while the lab comes up (its errors surface at install).
   const bundling = programs.prepareAll(loaded.scenario.steps).catch(() => undefined);
   const reaper = options.reaper ?? processReaper(image);

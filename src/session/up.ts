@@ -77,7 +77,7 @@ export async function upLabs(options: UpOptions): Promise<LabStatus[]> {
   }
 
   // Copies share one bundle of each program.
-  const programs = new ProgramLibrary(loaded.dir);
+  const programs = new ProgramLibrary(loaded.dir, loaded.programRoots);
   const results = await Promise.allSettled(names.map((name) => upOne(options, name, programs)));
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed) {
