@@ -1,8 +1,11 @@
 // Exit codes and the one place that maps errors to them (used by every command).
-import { EngineError, EngineTimeoutError, EngineUnavailableError } from '../runtime/runtime.js';
+import { EngineError } from '../runtime/runtime.js';
+import { describeError } from '../session/errors.js';
 import { ScenarioError, formatIssue } from '../scenario/issues.js';
 import { LabSelectionError } from '../lab/selection-error.js';
 import { say } from './interrupts.js';
+
+export { describeError };
 
 export const EXIT = {
   ok: 0,
@@ -25,16 +28,6 @@ export function exitCodeOf(error: unknown): number {
   if (error instanceof ScenarioError || error instanceof LabSelectionError || error instanceof UsageError) return EXIT.invalid;
   if (error instanceof EngineError) return EXIT.environment;
   return EXIT.failed;
-}
-
-/** The error in words a user can act on. */
-export function describeError(error: unknown): string {
-  if (error instanceof EngineUnavailableError) return error.message;
-  if (error instanceof EngineTimeoutError) return `${error.operation}: ${error.engineMessage}.`;
-  if (error instanceof EngineError) {
-    return `the engine refused ${error.operation}: ${error.engineMessage}. If this persists, 'socklab doctor' checks the engine and what socklab left on it.`;
-  }
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Prints an error the way a user can act on it and returns the exit code. */

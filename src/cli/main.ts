@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, reportError } from './errors.js';
 import { SOCKLAB_ROOT } from '../util/paths.js';
+import type { TestCommandOptions } from './commands/test.js';
 
 const { version } = JSON.parse(readFileSync(join(SOCKLAB_ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -18,6 +19,9 @@ program
   .enablePositionalOptions()
   // Command-line mistakes end in the catch at the bottom (exit 2), not in commander's exit 1.
   .exitOverride();
+
+/** Collects a repeatable option's values. */
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Wraps a command so its exit code (or error) ends the process. */
 const action =
@@ -50,11 +54,23 @@ program
 // The lesson library: run many scenarios as a suite, and list the bundled lessons.
 program
   .command('test')
-  .description('run scenarios one after another and print a pass/fail table with durations; exit 0 only if all pass')
-  .argument('[paths...]', 'scenario files or folders of them (default: the bundled lessons)')
-  .option('--verbose', "stream every run's output as `socklab run` does")
+  .description(
+    "run scenarios, several at a time, and print a pass/fail table with durations; grade students' programs against a lesson; exit 0 only if all pass",
+  )
+  .argument('[paths...]', 'scenario files or folders of them (default: the bundled lessons); one lesson with --program or --students')
+  .option('--jobs <n>', 'how many labs may run at once (default: the number of CPUs)')
+  .option('--verbose', "show every run's output as `socklab run` does (with several jobs, each run whole when it ends)")
+  .option('--json', 'print the results as one JSON object on stdout (the rest goes to stderr)')
+  .option('--junit <file>', 'write the results as JUnit XML to FILE')
+  .option(
+    '--program <id=path>',
+    "run the lesson with PATH in place of the program of its step ID (repeatable); with --students, PATH is a file name in each student's folder",
+    collect,
+    [],
+  )
+  .option('--students <dir>', "grade every sub-folder of DIR: the lesson run with that student's programs (see docs/grading.md)")
   .option('--out <dir>', 'folder for captures and reports', '.socklab/runs')
-  .action(action(async (paths: string[], options: { verbose?: boolean; out?: string }) => (await import('./commands/test.js')).testCommand(paths, options)));
+  .action(action(async (paths: string[], options: TestCommandOptions) => (await import('./commands/test.js')).testCommand(paths, options)));
 
 program
   .command('list')

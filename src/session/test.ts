@@ -13,6 +13,8 @@ export interface LessonTest {
   error?: unknown;
   /** The lab never came up: `error` says why. */
   notRun?: boolean;
+  /** The run's folder (program output, captures, report.json), when the lab came up. */
+  outputDir?: string;
 }
 
 export async function testLesson(options: RunOptions): Promise<LessonTest> {
@@ -25,6 +27,7 @@ export async function testLesson(options: RunOptions): Promise<LessonTest> {
       status: signal?.aborted ? 'interrupted' : outcome.passed ? 'pass' : 'fail',
       seconds: outcome.seconds,
       verdicts: outcome.verdicts,
+      outputDir: outcome.outputDir,
       ...(outcome.error && !signal?.aborted ? { error: outcome.error } : {}),
     };
   } catch (error) {

@@ -6,19 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MissingPathError, findScenarioFiles } from '../../src/cli/commands/list.js';
-import { exitCodeFor, formatResultsTable, type ScenarioTestResult } from '../../src/cli/commands/test.js';
+import { exitCodeFor, formatGradingTable, formatResultsTable } from '../../src/cli/commands/test.js';
+import { pendingResult, type ScenarioResult } from '../../src/session/test-suite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'socklab-test-cmd-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const result = (name: string, status: ScenarioTestResult['status'], extra: Partial<ScenarioTestResult> = {}): ScenarioTestResult => ({
-  file: `${name}.yaml`,
-  name,
+const result = (name: string, status: ScenarioResult['status'], extra: Partial<ScenarioResult> = {}): ScenarioResult => ({
+  ...pendingResult(`${name}.yaml`, name),
   status,
   seconds: 2.345,
   checksPassed: 3,
   checksTotal: 4,
-  problems: [],
   ...extra,
 });
 
@@ -54,6 +53,12 @@ describe('exitCodeFor', () => {
     expect(exitCodeFor([result('a', 'interrupted')], 'SIGINT')).toBe(130);
     expect(exitCodeFor([result('a', 'interrupted')], 'SIGTERM')).toBe(143);
   });
+
+  it('is 3 when the engine failed a run, 1 for a student without a program', () => {
+    expect(exitCodeFor([result('a', 'fail', { error: { message: 'the engine refused', during: 'bring-up', engine: true } })])).toBe(3);
+    expect(exitCodeFor([result('a', 'fail', { error: { message: 'step 2: exit 1', during: 'steps', engine: false } })])).toBe(1);
+    expect(exitCodeFor([result('a', 'pass'), result('b', 'no program')])).toBe(1);
+  });
 });
 
 describe('formatResultsTable', () => {
@@ -62,5 +67,22 @@ describe('formatResultsTable', () => {
     expect(table).toMatch(/│ 1 │ udp-hello\s+│ pass\s+│\s+4\/4 │\s+2\.3 │/);
     expect(table).toMatch(/│ 2 │ chat\s+│ fail\s+│\s+3\/4 │\s+2\.3 │/);
     expect(table).toMatch(/│ 3 │ bad\.yaml\s+│ invalid\s+│\s+- │\s+- │/);
+  });
+});
+
+describe('formatGradingTable', () => {
+  it('has one row per student with verdict, checks, seconds and the first failure, shortened', () => {
+    const long = `step 2 on client: client exits 0 with the expected output: ${'x'.repeat(100)}`;
+    const table = formatGradingTable([
+      result('tcp-hello', 'pass', { student: 'alice', checksPassed: 4 }),
+      result('tcp-hello', 'fail', {
+        student: 'bob',
+        failures: [{ step: 'step 2', host: 'client', subject: 'client exits 0 with the expected output', reason: 'x'.repeat(100) }],
+      }),
+      result('tcp-hello', 'no program', { student: 'carol', issues: ['none of the expected files: server.py'] }),
+    ]);
+    expect(table).toMatch(/│ 1 │ alice\s+│ pass\s+│\s+4\/4 │\s+2\.3 │\s+│/);
+    expect(table).toContain(`│ 2 │ bob     │ fail       │    3/4 │     2.3 │ ${long.slice(0, 69)}… │`);
+    expect(table).toMatch(/│ 3 │ carol\s+│ no program │\s+- │\s+- │ none of the expected files: server\.py\s+│/);
   });
 });

@@ -1,166 +1,212 @@
-// `socklab test [FILES or FOLDERS...]`: runs many scenarios one after another (each one a
+// `socklab test [FILES or FOLDERS...]`: runs many scenarios, `--jobs` at a time (each one a
 // whole `socklab run`: lab up, steps, expectations, teardown) and prints a pass/fail table
-// with durations. Quiet by default: each run is recorded, and only the failures are shown,
-// naming step, host and what went wrong; --verbose streams every run as `run` does.
-// Exit 0 only when every scenario passed. Ctrl+C tears the current lab down and stops.
+// with durations, in the order of the files. Quiet by default: only the failures are shown,
+// naming step, host and what went wrong; --verbose shows every run, live with one job, and
+// with more each run whole as it ends (never two runs' lines mixed). `--json` prints one
+// JSON object on stdout (everything else goes to stderr), `--junit FILE` writes JUnit XML.
+// Grading (`--program ID=PATH`, `--students DIR`; docs/grading.md) runs one lesson with
+// students' programs in place of its own. Exit 0 only when every run passed. Ctrl+C tears
+// every running lab down and stops.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
 import Table from 'cli-table3';
-import { checkScenarioFile, type LoadedScenario } from '../../scenario/load.js';
-import { formatIssue } from '../../scenario/issues.js';
-import { RecordingReporter, verdictLine } from '../../lab/reporter.js';
-import type { Runtime } from '../../runtime/runtime.js';
+import { loadScenario } from '../../scenario/load.js';
+import type { Reporter } from '../../lab/reporter.js';
 import { BUNDLED_SCENARIOS_DIR } from '../../util/paths.js';
 import { prepareEngine } from '../../session/engine.js';
-import { testLesson } from '../../session/test.js';
+import { GradingInputError, lessonWithPrograms, parseProgramChoice, studentEntries } from '../../session/grading.js';
+import { suiteJson, suiteJunit, type SuiteReport } from '../../session/test-report.js';
+import { checkSuiteFiles, problemLines, runSuite, totalsOf, type ScenarioResult, type SuiteEntry } from '../../session/test-suite.js';
 import { ConsoleReporter } from '../console-reporter.js';
-import { EXIT, describeError, exitCodeOf } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { INTERRUPTED_EXIT, interruptible, type Interruption } from '../interrupts.js';
-import { consoleStyle, imageProgress, type ConsoleStyle } from '../style.js';
+import { consoleStyle, imageProgress } from '../style.js';
 import { MissingPathError, displayPath, findScenarioFiles } from './list.js';
 
 export interface TestCommandOptions {
   verbose?: boolean;
   out?: string;
+  jobs?: string;
+  json?: boolean;
+  junit?: string;
+  program?: string[];
+  students?: string;
 }
 
-export type TestStatus = 'pass' | 'fail' | 'invalid' | 'interrupted' | 'not run';
+export type { ScenarioResult };
 
-export interface ScenarioTestResult {
-  file: string;
-  /** The scenario's name, or the file when it does not load. */
-  name: string;
-  status: TestStatus;
-  seconds: number;
-  checksPassed: number;
-  checksTotal: number;
-  /** Why it did not pass, one line each: issues, failed expectations, the error that stopped it. */
-  problems: string[];
-  /** The engine failed it (unreachable, refused), not the lesson. */
-  engineFailure?: boolean;
+const noChecks = (result: ScenarioResult) => result.status === 'invalid' || result.status === 'not run' || result.status === 'no program';
+const checksCell = (result: ScenarioResult) => (noChecks(result) ? '-' : `${result.checksPassed}/${result.checksTotal}`);
+const secondsCell = (result: ScenarioResult) => (noChecks(result) ? '-' : result.seconds.toFixed(1));
+
+/** Without inner separators, without colours inside (cli-table3 would count them as text). */
+const plainTable = (head: string[], colAligns: ('left' | 'right')[]) =>
+  new Table({ head, colAligns, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' }, style: { head: [], border: [] } });
+
+/** The results as a table, one row per scenario. */
+export function formatResultsTable(results: readonly ScenarioResult[]): string {
+  const table = plainTable(['#', 'scenario', 'result', 'checks', 'seconds'], ['right', 'left', 'left', 'right', 'right']);
+  results.forEach((result, index) => table.push([String(index + 1), result.name, result.status, checksCell(result), secondsCell(result)]));
+  return table.toString();
 }
 
-/** The results as a table (no colours inside: cli-table3 would count them as text). */
-export function formatResultsTable(results: readonly ScenarioTestResult[]): string {
-  const table = new Table({
-    head: ['#', 'scenario', 'result', 'checks', 'seconds'],
-    colAligns: ['right', 'left', 'left', 'right', 'right'],
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    style: { head: [], border: [] },
-  });
-  results.forEach((result, index) => {
-    const checks = result.status === 'invalid' || result.status === 'not run' ? '-' : `${result.checksPassed}/${result.checksTotal}`;
-    const seconds = result.status === 'invalid' || result.status === 'not run' ? '-' : result.seconds.toFixed(1);
-    table.push([String(index + 1), result.name, result.status, checks, seconds]);
-  });
+const FIRST_FAILURE_WIDTH = 70;
+const shorten = (text: string, width: number) => (text.length <= width ? text : `${text.slice(0, width - 1)}…`);
+
+/** Grading: one row per student, with the first thing that went wrong (the whole list follows the table). */
+export function formatGradingTable(results: readonly ScenarioResult[]): string {
+  const table = plainTable(['#', 'student', 'verdict', 'checks', 'seconds', 'first failure'], ['right', 'left', 'left', 'right', 'right', 'left']);
+  results.forEach((result, index) =>
+    table.push([
+      String(index + 1),
+      result.student ?? result.name,
+      result.status,
+      checksCell(result),
+      secondsCell(result),
+      shorten(problemLines(result)[0] ?? '', FIRST_FAILURE_WIDTH),
+    ]),
+  );
   return table.toString();
 }
 
 /** 0 when all passed; 130/143/129/141 when interrupted; 2 when a file is invalid; 3 when the engine failed; 1 otherwise. */
-export function exitCodeFor(results: readonly ScenarioTestResult[], interrupted?: Interruption): number {
+export function exitCodeFor(results: readonly ScenarioResult[], interrupted?: Interruption): number {
   if (interrupted) return INTERRUPTED_EXIT[interrupted];
   if (results.some((result) => result.status === 'invalid')) return EXIT.invalid;
-  if (results.some((result) => result.engineFailure)) return EXIT.environment;
+  if (results.some((result) => result.error?.engine)) return EXIT.environment;
   return results.every((result) => result.status === 'pass') ? EXIT.ok : EXIT.failed;
 }
 
-interface RunContext {
-  runtime: Runtime;
-  image: string;
-  style: ConsoleStyle;
-  signal: AbortSignal;
-  options: TestCommandOptions;
+function parseJobs(text: string | undefined): number {
+  if (text === undefined) return availableParallelism();
+  const jobs = Number(text);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a whole number of at least 1 (got '${text}').`);
+  return jobs;
 }
 
-async function testOne(loaded: LoadedScenario, context: RunContext): Promise<ScenarioTestResult> {
-  const { style, options } = context;
-  const live = options.verbose ? new ConsoleReporter(Object.keys(loaded.scenario.hosts), style) : undefined;
-  const test = await testLesson({
-    runtime: context.runtime,
-    loaded,
-    image: context.image,
-    reporter: new RecordingReporter(live),
-    signal: context.signal,
-    outputRoot: options.out,
-  });
-  const failed = test.verdicts.filter((verdict) => verdict.failures.length > 0);
-  const problems = failed.map(verdictLine);
-  if (test.error !== undefined) problems.push(`${test.notRun ? 'could not run' : 'stopped'}: ${describeError(test.error)}`);
-  return {
-    file: loaded.file,
-    name: loaded.scenario.name,
-    ...(test.error !== undefined && exitCodeOf(test.error) === EXIT.environment ? { engineFailure: true } : {}),
-    status: test.status,
-    seconds: test.seconds,
-    checksPassed: test.verdicts.length - failed.length,
-    checksTotal: test.verdicts.length,
-    problems,
-  };
+interface Plan {
+  entries: SuiteEntry[];
+  /** Grading one lesson: which. */
+  lesson?: { file: string; name: string };
+  grading: 'students' | 'programs' | undefined;
+}
+
+/** What to run: the scenarios named, or one lesson with programs replaced (per student). */
+async function planRuns(targets: string[], options: TestCommandOptions): Promise<Plan> {
+  const choices = (options.program ?? []).map(parseProgramChoice);
+  if (choices.length === 0 && options.students === undefined) {
+    const files = await findScenarioFiles(targets.length > 0 ? targets : [BUNDLED_SCENARIOS_DIR]);
+    return { entries: await checkSuiteFiles(files), grading: undefined };
+  }
+  const flag = options.students !== undefined ? '--students' : '--program';
+  if (targets.length !== 1) throw new UsageError(`${flag} grades one lesson: give one scenario file (got ${targets.length}).`);
+  const [file] = await findScenarioFiles(targets);
+  const loaded = await loadScenario(file!);
+  const lesson = { file: loaded.file, name: loaded.scenario.name };
+  if (options.students !== undefined) return { entries: await studentEntries(loaded, options.students, choices), lesson, grading: 'students' };
+  return { entries: [lessonWithPrograms(loaded, choices)], lesson, grading: 'programs' };
 }
 
 export async function testCommand(targets: string[], options: TestCommandOptions): Promise<number> {
-  let files: string[];
+  const jobs = parseJobs(options.jobs);
+  let plan: Plan;
   try {
-    files = await findScenarioFiles(targets.length > 0 ? targets : [BUNDLED_SCENARIOS_DIR]);
+    plan = await planRuns(targets, options);
   } catch (error) {
-    if (!(error instanceof MissingPathError)) throw error;
+    if (!(error instanceof MissingPathError || error instanceof GradingInputError)) throw error;
     process.stderr.write(`socklab: ${error.message}\n`);
     return EXIT.invalid;
   }
-  const style = consoleStyle();
-  const write = (text: string) => process.stdout.write(text);
+  // With --json, stdout carries the JSON alone; what people read goes to stderr.
+  const stream = options.json ? process.stderr : process.stdout;
+  const style = consoleStyle(stream);
+  const write = (text: string) => stream.write(text);
+  const { entries } = plan;
+  const labelOf = (entry: SuiteEntry) => entry.result.student ?? entry.result.name;
 
-  // Every file is checked before any lab starts, so a typo shows at once, not after minutes.
-  const results: ScenarioTestResult[] = [];
-  const runnable: { index: number; loaded: LoadedScenario }[] = [];
-  for (const file of files) {
-    const checked = await checkScenarioFile(file);
-    if (checked.ok) {
-      runnable.push({ index: results.length, loaded: checked.loaded });
-      results.push({ file, name: checked.loaded.scenario.name, status: 'not run', seconds: 0, checksPassed: 0, checksTotal: 0, problems: [] });
-    } else {
-      results.push({
-        file,
-        name: displayPath(file),
-        status: 'invalid',
-        seconds: 0,
-        checksPassed: 0,
-        checksTotal: 0,
-        problems: checked.issues.map(formatIssue),
-      });
-    }
-  }
-
-  const interruption = interruptible((signal) => write(`${signal} received: tearing the current lab down and stopping\n`));
+  const interruption = interruptible((signal) => write(`${signal} received: tearing the running labs down and stopping\n`));
   const signal = interruption.signal;
+  const startedAt = new Date();
   const started = performance.now();
+  const live = options.verbose && jobs === 1;
+  const buffers = new Map<number, string[]>();
+  let results: ScenarioResult[];
   try {
-    const { runtime, image } = runnable.length > 0 ? await prepareEngine(imageProgress, signal) : { runtime: undefined, image: '' };
-    for (const [position, { index, loaded }] of runnable.entries()) {
-      if (signal.aborted) break;
-      const label = `[${position + 1}/${runnable.length}] ${loaded.scenario.name}`;
-      write(options.verbose ? `\n${style.bold(`━━ ${label}`)} ${style.dim(displayPath(loaded.file))}\n` : `${style.dim(`${label} ...`)}\n`);
-      const result = await testOne(loaded, { runtime: runtime!, image, style, signal, options });
-      results[index] = result;
-      const mark = result.status === 'pass' ? style.green('✔') : style.red('✘');
-      write(`${mark} ${result.name} ${result.status} (${result.seconds.toFixed(1)} s)\n`);
-    }
+    const runnable = entries.some((entry) => entry.loaded);
+    const { runtime, image } = runnable ? await prepareEngine(imageProgress, signal) : { runtime: undefined, image: '' };
+    results = await runSuite(entries, {
+      runtime: runtime!,
+      image,
+      jobs,
+      signal,
+      outputRoot: options.out,
+      reporterFor: (entry, position): Reporter | undefined => {
+        if (!options.verbose) return undefined;
+        const hosts = Object.keys(entry.loaded!.scenario.hosts);
+        if (live) return new ConsoleReporter(hosts, style, write);
+        const buffer: string[] = [];
+        buffers.set(position, buffer);
+        return new ConsoleReporter(hosts, style, (text) => buffer.push(text));
+      },
+      onStart: (entry, position, count) => {
+        const label = `[${position + 1}/${count}] ${labelOf(entry)}`;
+        const where = entry.result.student !== undefined ? `${options.students}/${entry.result.student}` : displayPath(entry.result.file);
+        if (live) write(`\n${style.bold(`━━ ${label}`)} ${style.dim(where)}\n`);
+        else write(`${style.dim(`${label} ...`)}\n`);
+      },
+      onFinish: (result, position, count) => {
+        const mark = result.status === 'pass' ? style.green('✔') : style.red('✘');
+        const line = `${mark} ${result.student ?? result.name} ${result.status} (${result.seconds.toFixed(1)} s)\n`;
+        const buffer = buffers.get(position);
+        buffers.delete(position);
+        // One write per run: its whole output, then its verdict, never mixed with another's.
+        if (buffer) write(`\n${style.bold(`━━ [${position + 1}/${count}] ${result.student ?? result.name}`)}\n${buffer.join('')}${line}`);
+        else write(line);
+      },
+    });
   } finally {
     interruption.dispose();
   }
   if (interruption.received() === 'EPIPE') return INTERRUPTED_EXIT.EPIPE;
 
-  write(`\n${formatResultsTable(results)}\n`);
-  for (const result of results.filter((r) => r.problems.length > 0)) {
-    const where = result.name === displayPath(result.file) ? '' : ` (${displayPath(result.file)})`;
-    write(style.red(`\n✘ ${result.name}${where}: ${result.status}\n`));
-    for (const problem of result.problems) write(style.red(`  ${problem}\n`));
-    if (result.status === 'fail') write(style.dim(`  see the whole run: socklab run ${displayPath(result.file)}\n`));
+  if (plan.lesson && plan.grading === 'programs') {
+    for (const [id, path] of Object.entries(results[0]?.programs ?? {})) write(style.dim(`${id}: ${displayPath(path)}\n`));
   }
-  const count = (status: TestStatus) => results.filter((result) => result.status === status).length;
-  const parts = [`${count('pass')} passed`, `${count('fail')} failed`];
-  if (count('invalid')) parts.push(`${count('invalid')} invalid`);
-  if (count('interrupted') + count('not run')) parts.push(`${count('interrupted') + count('not run')} not finished`);
-  const summary = `${parts.join(', ')} of ${results.length} scenario(s) (${((performance.now() - started) / 1000).toFixed(1)} s)`;
-  const code = exitCodeFor(results, interruption.received());
+  write(`\n${plan.grading === 'students' ? formatGradingTable(results) : formatResultsTable(results)}\n`);
+  for (const result of results) {
+    const problems = problemLines(result);
+    if (problems.length === 0) continue;
+    const who = result.student !== undefined ? `${result.student} (${result.name})` : result.name;
+    const where = result.student !== undefined || result.name === displayPath(result.file) ? '' : ` (${displayPath(result.file)})`;
+    write(style.red(`\n✘ ${who}${where}: ${result.status}\n`));
+    for (const problem of problems) write(style.red(`  ${problem}\n`));
+    if (result.status === 'fail' && result.outputDir) write(style.dim(`  the run's output: ${displayPath(result.outputDir)}\n`));
+  }
+  const totals = totalsOf(results);
+  const parts = [`${totals.passed} passed`, `${totals.failed} failed`];
+  if (totals.noProgram) parts.push(`${totals.noProgram} without a program`);
+  if (totals.invalid) parts.push(`${totals.invalid} invalid`);
+  if (totals.notFinished) parts.push(`${totals.notFinished} not finished`);
+  const seconds = (performance.now() - started) / 1000;
+  const what = plan.grading === 'students' ? 'student(s)' : 'scenario(s)';
+  const summary = `${parts.join(', ')} of ${results.length} ${what} (${seconds.toFixed(1)} s)`;
+  let code = exitCodeFor(results, interruption.received());
   write(code === EXIT.ok ? style.green(`\n✔ ${summary}\n`) : style.red(`\n✘ ${summary}\n`));
+
+  const report: SuiteReport = { ...(plan.lesson ? { lesson: plan.lesson } : {}), jobs, startedAt, seconds, exitCode: code, results };
+  const interrupted = interruption.received();
+  if (interrupted) report.interrupted = interrupted;
+  if (options.junit !== undefined) {
+    try {
+      await mkdir(dirname(options.junit), { recursive: true });
+      await writeFile(options.junit, suiteJunit(report));
+      write(style.dim(`JUnit report: ${displayPath(options.junit)}\n`));
+    } catch (error) {
+      process.stderr.write(`socklab: could not write the JUnit report ${options.junit}: ${(error as Error).message}\n`);
+      if (code === EXIT.ok) code = report.exitCode = EXIT.invalid;
+    }
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(suiteJson(report), null, 2)}\n`);
   return code;
 }
