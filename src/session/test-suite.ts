@@ -4,7 +4,7 @@
 // finish in. Every run gets the same AbortSignal: one Ctrl+C stops them all, each tearing its
 // own lab down, and starts nothing more (what never started stays 'not run').
 import type { Reaper } from '../lab/reaper.js';
-import type { ExpectationVerdict, Reporter } from '../lab/reporter.js';
+import { verdictLine, type ExpectationVerdict, type Reporter } from '../lab/reporter.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { formatIssue } from '../scenario/issues.js';
 import { checkScenarioFile, type LoadedScenario } from '../scenario/load.js';
@@ -87,8 +87,7 @@ export function problemLines(result: ScenarioResult): string[] {
 }
 
 /** One line for a failed expectation: where, what, and why. */
-export const failureLine = (failure: FailedCheck): string =>
-  `${failure.step}${failure.host ? ` on ${failure.host}` : ''}: ${failure.subject}: ${failure.reason}`;
+export const failureLine = (failure: FailedCheck): string => verdictLine({ ...failure, failures: [failure.reason] });
 
 const failedCheck = (verdict: ExpectationVerdict): FailedCheck => ({
   step: verdict.step,
@@ -126,7 +125,7 @@ const SILENT: Reporter = {
 };
 
 /** Runs one entry (it must have `loaded`) and shapes its result. */
-export async function runEntry(entry: SuiteEntry, options: Omit<SuiteOptions, 'jobs'>, reporter: Reporter = SILENT): Promise<ScenarioResult> {
+async function runEntry(entry: SuiteEntry, options: Omit<SuiteOptions, 'jobs'>, reporter: Reporter = SILENT): Promise<ScenarioResult> {
   const loaded = entry.loaded!;
   const test = await testLesson({
     runtime: options.runtime,
