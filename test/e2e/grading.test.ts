@@ -1,7 +1,8 @@
 // `socklab test` side by side and grading, through the real CLI and engine:
 // - students' servers graded against a lesson: a correct one passes, one bound to
 //   127.0.0.1 fails at the client's step, a folder without the file is "no program"; the
-//   JSON on stdout and the JUnit file (read with a real XML parser) say the same;
+//   JSON on stdout and the JUnit file (read with a real XML parser) say the same; three
+//   students graded two at a time on the same lesson, each in a lab of its own;
 // - `--jobs 2` over two scenarios: both labs up at once, the quick one ends first, the
 //   table keeps the files' order, and each run's --verbose output comes whole;
 // - Ctrl+C with two labs up tears both down, and the third scenario never starts.
@@ -111,6 +112,33 @@ describe('grading students’ programs against a lesson', () => {
     ]);
     expect(cases[1]!.failure!.message).toMatch(/^step 3 on client: /);
     expect(cases[0]!.properties!.property[0]).toMatchObject({ name: 'program.tcp-server', value: expect.stringMatching(/alice\/server\.py$/) as string });
+  });
+  it('grades students side by side on the same lesson, each in a lab of its own (--jobs 2), the files present deciding', async () => {
+    const root = join(dir, 'class');
+    for (const [student, bind] of [
+      ['ann', '0.0.0.0'],
+      ['ben', '127.0.0.1'],
+      ['cat', '0.0.0.0'],
+    ] as const) {
+      mkdirSync(join(root, student), { recursive: true });
+      // Named like the lesson's program: it replaces that program wherever the lesson runs it.
+      writeFileSync(join(root, student, 'seed000_tcp_server.py'), ECHO_SERVER(bind));
+    }
+    const { code, stdout, stderr } = await runCli(['test', 'test/e2e/scenarios/grade-echo.yaml', '--students', root, '--jobs', '2', '--json']);
+    expect(code, stderr).toBe(1);
+    const report = JSON.parse(stdout) as SuiteJson;
+    expect(report.jobs).toBe(2);
+    expect(report.results.map((each) => [each.student, each.verdict, each.error])).toEqual([
+      ['ann', 'pass', null],
+      ['ben', 'fail', null],
+      ['cat', 'pass', null],
+    ]);
+    expect(report.results[0]!.programs).toEqual({
+      'programs/python/seed000_tcp_server.py': expect.stringMatching(/class\/ann\/seed000_tcp_server\.py$/) as string,
+    });
+    // The second student's lab started before the first one's ended.
+    expect(stderr.indexOf('[2/3] ben ...')).toBeLessThan(stderr.search(/[✔✘] ann /));
+    expect(stderr).toMatch(/│ 1 │ ann\s+│ pass[\s\S]*│ 2 │ ben\s+│ fail[\s\S]*│ 3 │ cat\s+│ pass/);
   });
 });
 
