@@ -81,44 +81,43 @@ export const transitGateway = (block: string) => {
  * block): each host's transit address follows from its place among the network's members.
  */
 export function addressLab(plan: LabPlan, transit: ReadonlyMap<string, string>): AddressedLab {
-  const blockOf = (network: string) => {
-    const block = transit.get(network);
-    if (!block) throw new Error(`network '${network}' has no transit subnet`);
-    return block;
-  };
-  const networks = plan.networks.map((network) => ({ ...network.spec, subnet: blockOf(network.name), gateway: transitGateway(blockOf(network.name)) }));
-  const transitIp = (network: string, host: string) => {
-    const index = plan.networks.find((candidate) => candidate.name === network)!.members.indexOf(host);
-    return transitAddress(blockOf(network), index);
-  };
-  const prefixOf = (network: string) => parseSubnet(plan.networks.find((candidate) => candidate.name === network)!.subnet).prefix;
+  const networks = new Map(
+    plan.networks.map((network) => {
+      const block = transit.get(network.name);
+      if (!block) throw new Error(`network '${network.name}' has no transit subnet`);
+      return [network.name, { network, block, prefix: parseSubnet(network.subnet).prefix }];
+    }),
+  );
+  const on = (name: string) => networks.get(name)!;
+  const transitIp = (network: string, host: string) => transitAddress(on(network).block, on(network).network.members.indexOf(host));
 
   const containers = plan.hosts.map((host) => ({
     ...host.spec,
-    networks: Object.keys(host.ips).map((network) => ({
-      network: plan.networks.find((candidate) => candidate.name === network)!.spec.name,
-      ip: transitIp(network, host.name),
-    })),
+    networks: Object.keys(host.ips).map((network) => ({ network: on(network).network.spec.name, ip: transitIp(network, host.name) })),
     extraHosts: hostsFileFor(plan, host.name),
   }));
 
   const readdress = new Map(
     plan.hosts.map((host) => {
-      const networks = Object.entries(host.ips);
+      const addresses = Object.entries(host.ips);
       // Every interface is found by its transit address before any is changed.
       const lines = [
         'set -e',
-        ...networks.map(([network], index) => `dev${index}=$(ip -o -4 addr show to ${transitIp(network, host.name)} | awk '{print $2}' | cut -d@ -f1)`),
-        ...networks.flatMap(([network, ip], index) => [
+        ...addresses.map(([network], index) => `dev${index}=$(ip -o -4 addr show to ${transitIp(network, host.name)} | awk '{print $2}' | cut -d@ -f1)`),
+        ...addresses.flatMap(([network, ip], index) => [
           `[ -n "$dev${index}" ] || { echo "no interface holds the transit address of network '${network}'" >&2; exit 1; }`,
           `ip -4 addr flush dev "$dev${index}"`,
-          `ip addr add ${ip}/${prefixOf(network)} dev "$dev${index}"`,
+          `ip addr add ${ip}/${on(network).prefix} dev "$dev${index}"`,
         ]),
       ];
       return [host.name, lines.join('\n')];
     }),
   );
-  return { networks, containers, readdress };
+  return {
+    networks: [...networks.values()].map(({ network, block }) => ({ ...network.spec, subnet: block, gateway: transitGateway(block) })),
+    containers,
+    readdress,
+  };
 }
 
 /**

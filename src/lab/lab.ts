@@ -16,6 +16,7 @@ import type { LabPlan, PlannedNetwork } from './plan.js';
 import { currentOwner, ownerText } from './ownership.js';
 import { processReaper, type Reaper } from './reaper.js';
 import { teardownRun, type TeardownReport } from './teardown.js';
+import { settleAll } from '../util/settle.js';
 
 export interface LabLog {
   (message: string): void;
@@ -186,16 +187,6 @@ function hostFiles(scenarioDir: string, files: { name: string; pathInHost: strin
     if (found.kind !== 'found') throw new Error(`file '${file.name}' cannot be copied (${found.kind}); run socklab validate`);
     return { path: file.pathInHost, source: found.path, size: found.size, mode: 0o644 };
   });
-}
-
-/**
- * Waits for every operation before failing, so nothing is still being created when teardown
- * lists what to remove.
- */
-async function settleAll(operations: Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(operations);
-  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed) throw failed.reason;
 }
 
 /** How many times a network is given another transit block when the engine says its block was taken meanwhile. */

@@ -6,6 +6,7 @@ import { EngineError, type Runtime } from '../runtime/runtime.js';
 import { busyWith } from '../util/activity.js';
 import { sleep, withDeadline } from '../util/abort.js';
 import { removeBridgeRules } from './host-rules.js';
+import { settleAll } from '../util/settle.js';
 
 /** Teardown's own deadline: it runs after an interruption, so it cannot use the interrupted signal. */
 const TEARDOWN_TIMEOUT_MS = 20_000;
@@ -68,11 +69,4 @@ async function removeNetwork(runtime: Runtime, name: string, signal: AbortSignal
       await sleep(200 * attempt, signal);
     }
   }
-}
-
-/** Waits for every operation before failing, so nothing is half-removed when the error is reported. */
-async function settleAll(operations: Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(operations);
-  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed) throw failed.reason;
 }

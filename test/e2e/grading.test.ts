@@ -6,7 +6,7 @@
 // - `--jobs 2` over two scenarios: both labs up at once, the quick one ends first, the
 //   table keeps the files' order, and each run's --verbose output comes whole;
 // - Ctrl+C with two labs up tears both down, and the third scenario never starts.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -14,7 +14,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import type { SuiteJson } from '../../src/session/test-report.js';
-import { runCli, startCli } from './helpers.js';
+import { ROOT, runCli, startCli } from './helpers.js';
 
 const runtime = new DockerRuntime();
 const dir = mkdtempSync(join(tmpdir(), 'socklab-grading-e2e-'));
@@ -30,32 +30,15 @@ async function leftovers(): Promise<string[]> {
 }
 afterEach(async () => expect(await leftovers()).toEqual([]));
 
-const ECHO_SERVER = (bind: string) => `import socket
-
-with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(('${bind}', 50000))
-    s.listen()
-    while True:
-        conn, addr = s.accept()
-        with conn:
-            while True:
-                data = conn.recv(1024)
-                if not data:
-                    break
-                print(data, addr)
-                conn.sendall(data)
-`;
+// The grading guide's class: alice's server is right, bob's listens on 127.0.0.1 only (the
+// classic mistake), carol handed in no program.
+const GUIDE_CLASS = join(ROOT, 'docs/grading/students');
+const RIGHT_SERVER = join(GUIDE_CLASS, 'alice', 'server.py');
+const WRONG_SERVER = join(GUIDE_CLASS, 'bob', 'server.py');
 
 function students(): string {
   const root = join(dir, 'students');
-  mkdirSync(join(root, 'alice'), { recursive: true });
-  mkdirSync(join(root, 'bob'), { recursive: true });
-  mkdirSync(join(root, 'carol'), { recursive: true });
-  writeFileSync(join(root, 'alice', 'server.py'), ECHO_SERVER('0.0.0.0'));
-  // The classic mistake: reachable only from its own host.
-  writeFileSync(join(root, 'bob', 'server.py'), ECHO_SERVER('127.0.0.1'));
-  writeFileSync(join(root, 'carol', 'notes.txt'), 'I will hand it in tomorrow\n');
+  cpSync(GUIDE_CLASS, root, { recursive: true });
   return root;
 }
 
@@ -115,14 +98,14 @@ describe('grading students’ programs against a lesson', () => {
   });
   it('grades students side by side on the same lesson, each in a lab of its own (--jobs 2), the files present deciding', async () => {
     const root = join(dir, 'class');
-    for (const [student, bind] of [
-      ['ann', '0.0.0.0'],
-      ['ben', '127.0.0.1'],
-      ['cat', '0.0.0.0'],
+    for (const [student, server] of [
+      ['ann', RIGHT_SERVER],
+      ['ben', WRONG_SERVER],
+      ['cat', RIGHT_SERVER],
     ] as const) {
       mkdirSync(join(root, student), { recursive: true });
       // Named like the lesson's program: it replaces that program wherever the lesson runs it.
-      writeFileSync(join(root, student, 'seed000_tcp_server.py'), ECHO_SERVER(bind));
+      cpSync(server, join(root, student, 'seed000_tcp_server.py'));
     }
     const { code, stdout, stderr } = await runCli(['test', 'test/e2e/scenarios/grade-echo.yaml', '--students', root, '--jobs', '2', '--json']);
     expect(code, stderr).toBe(1);

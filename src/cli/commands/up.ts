@@ -26,6 +26,12 @@ const prefixed = (prefix: string, write: (text: string) => void) => (text: strin
       .join('\n'),
   );
 
+/** What to do next, one command a line, the explanations aligned. */
+function hintLines(hints: [string, string][]): string {
+  const width = Math.max(...hints.map(([command]) => command.length)) + 3;
+  return hints.map(([command, what]) => `  ${command.padEnd(width)}${what}\n`).join('');
+}
+
 export async function upCommand(file: string, options: UpOptions): Promise<number> {
   const started = performance.now();
   const loaded = await loadScenario(file);
@@ -49,11 +55,7 @@ export async function upCommand(file: string, options: UpOptions): Promise<numbe
         [`socklab exec ${status!.name}/${someHost} -- CMD...`, 'run a command in a host (also: shell, netstat, ps, logs, capture)'],
         [`socklab down ${status!.name}`, 'remove the lab'],
       ];
-      const width = Math.max(...hints.map(([command]) => command.length)) + 3;
-      process.stdout.write(
-        style.green(`✔ lab ${status!.name} is up (run ${status!.runId}, ${seconds} s)\n`) +
-          hints.map(([command, what]) => `  ${command.padEnd(width)}${what}\n`).join(''),
-      );
+      process.stdout.write(style.green(`✔ lab ${status!.name} is up (run ${status!.runId}, ${seconds} s)\n`) + hintLines(hints));
       return EXIT.ok;
     }
     const stem = options.name ?? loaded.scenario.name;
@@ -63,11 +65,10 @@ export async function upCommand(file: string, options: UpOptions): Promise<numbe
       [`socklab exec ${labs[1]?.name ?? labs[0]!.name}/${someHost} -- CMD...`, "a command in one copy's host"],
       [`socklab down '${stem}-*'`, 'remove them all'],
     ];
-    const width = Math.max(...hints.map(([command]) => command.length)) + 3;
     process.stdout.write(
       `\n${style.green(`✔ ${labs.length} copies of ${loaded.scenario.name} are up in ${seconds} s: ${labs.map((lab) => lab.name).join(', ')}`)}\n` +
         `  each has the lesson's own addresses; they cannot reach one another.\n` +
-        hints.map(([command, what]) => `  ${command.padEnd(width)}${what}\n`).join(''),
+        hintLines(hints),
     );
     return EXIT.ok;
   } catch (error) {
