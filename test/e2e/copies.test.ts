@@ -70,4 +70,25 @@ describe('copies of one lesson', () => {
     const left = (await runtime.listContainers([LABEL.run])).filter((container) => container.labels[LABEL.lab]?.startsWith(COPIES));
     expect(left).toEqual([]);
   }, 180_000);
+
+  it('UDP inside a lab loses nothing while other labs come up and go (the engine rewrites its chains each time)', async () => {
+    // Without the lab's RETURN at the head of Docker's isolation chain, a few datagrams in a
+    // thousand fell into the gap while the engine re-inserted FORWARD's jump to DOCKER-USER.
+    const run = runCli(['run', 'test/e2e/scenarios/udp-churn.yaml']);
+    let finished = false;
+    void run.finally(() => (finished = true));
+    let cycles = 0;
+    while (!finished) {
+      const up = await runCli(['up', 'scenarios/tcp-hello.yaml', '--copies', '3', '--name', `${COPIES}-churn`]);
+      expect(up.code, up.stdout + up.stderr).toBe(0);
+      const down = await runCli(['down', `${COPIES}-churn-*`]);
+      expect(down.code, down.stderr).toBe(0);
+      cycles++;
+    }
+    const result = await run;
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/sent \d{3,}, lost 0/);
+    expect(cycles).toBeGreaterThanOrEqual(2);
+    expect(await findLeftovers(runtime, runIdOf(result.stdout))).toEqual([]);
+  }, 180_000);
 });

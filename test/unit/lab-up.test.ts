@@ -52,6 +52,7 @@ describe('Lab.up', () => {
       expect(rules).toEqual(
         expect.arrayContaining([
           `iptables DOCKER-USER -i ${bridge} -o ${bridge} -j ACCEPT`,
+          `iptables DOCKER-ISOLATION-STAGE-1 -i ${bridge} -o ${bridge} -j RETURN`,
           `iptables DOCKER-USER -i ${bridge} ! -o ${bridge} -j DROP`,
           `iptables DOCKER-USER -o ${bridge} ! -i ${bridge} -j DROP`,
           `iptables INPUT -i ${bridge} -j DROP`,
