@@ -71,6 +71,9 @@ export interface RunResult {
 }
 
 /** What socklab does with programs and commands in one lab host. */
+/** The reason to abort a `follow` with when the host is about to be removed. */
+export const HOST_GOING = 'the host is about to be removed';
+
 export interface InHost {
   /** The host's name in the scenario, for messages. */
   readonly host: string;
@@ -79,6 +82,7 @@ export interface InHost {
   /** Starts a background program; its output goes to files in the host. */
   start(id: string, argv: string[], options?: StartOptions): Promise<void>;
   /** Streams a background program's output from its first byte until `signal` aborts. */
+  /** Streams a program's output until `signal` aborts (with HOST_GOING: the host is about to be removed, nothing to tidy in it). */
   follow(id: string, sinks: OutputSinks, signal: AbortSignal): Promise<void>;
   /** Bytes the program has written to each output so far. */
   outputSizes(id: string, signal?: AbortSignal): Promise<{ stdout: number; stderr: number }>;
@@ -191,7 +195,8 @@ export class HostProcesses implements InHost {
       this.runtime.exec(this.container, ['sh', '-c', followScript(file)], { signal, stdout: sink, stderr: () => undefined }).catch(() => undefined);
     await Promise.all([tail(files[0]!, sinks.stdout), tail(files[1]!, sinks.stderr)]);
     // The engine leaves an exec'd process running when its stream is closed: without this,
-    // every followed program would leave two `tail`s in its host.
+    // every followed program would leave two `tail`s in its host (unless the host is going).
+    if (signal.reason === HOST_GOING) return;
     await this.command(stopFollowingScript(files), { timeoutMs: 5_000 }).catch(() => undefined);
   }
 

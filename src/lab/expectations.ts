@@ -61,10 +61,13 @@ export type MomentReader = (host: string, view: View) => Promise<HostReading>;
  * One moment of a lab: each host's view (sockets, NAT table, processes) is read once,
  * however many expectations look at it, and logged once for the who-sees-what picture.
  */
-export function momentReader(lab: LabAccess, options: { log?: ObservationLog; signal?: AbortSignal } = {}): MomentReader {
-  const readings = new Map<string, Promise<HostReading>>();
+export function momentReader(
+  lab: LabAccess,
+  options: { log?: ObservationLog; signal?: AbortSignal; seen?: ReadonlyMap<string, HostReading> } = {},
+): MomentReader {
+  const readings = new Map<string, Promise<HostReading>>([...(options.seen ?? [])].map(([key, reading]) => [key, Promise.resolve(reading)]));
   return (host, view) => {
-    const key = `${host}\0${view}`;
+    const key = momentKey(host, view);
     let reading = readings.get(key);
     if (!reading) {
       reading = readHost(lab, host, PARSEABLE[view], options.signal).then((result) => {
@@ -77,6 +80,9 @@ export function momentReader(lab: LabAccess, options: { log?: ObservationLog; si
     return reading;
   };
 }
+
+/** How a moment's readings are keyed: what `seen` holds, read already (by an observe step). */
+export const momentKey = (host: string, view: View) => `${host}\0${view}`;
 
 /** The host views an expectation reads: all of a moment's are read at once, before checking. */
 export function viewsOf(expectation: ExpectationValue): [string, View][] {

@@ -50,22 +50,86 @@ function helper(runtime: Runtime, image: string, runId: string, script: string, 
   });
 }
 
-export async function addBridgeRules(runtime: Runtime, image: string, runId: string, bridges: string[], signal?: AbortSignal): Promise<void> {
-  if (bridges.length === 0) return;
-  const script = [
-    'set -e',
-    ...bridges.flatMap((bridge) => [
-      // Before any container is attached the bridge is down and has no IPv6 address yet;
-      // with addrgenmode none it never gets one.
-      `ip link set dev ${bridge} addrgenmode none`,
-      `ip -6 addr flush dev ${bridge}`,
-      ...bridgeRules(bridge).map(({ tool, rule }) => `${tool} -I ${rule}`),
-    ]),
-  ].join('\n');
-  const result = await helper(runtime, image, runId, script, signal);
-  if (result.exitCode !== 0) {
-    throw new Error(`could not set the lab's rules on the engine's host: ${result.stderr.trim() || result.stdout.trim()}`);
+/** The commands that set one lab's rules on its bridges. */
+function bridgeSetup(bridges: string[]): string[] {
+  return bridges.flatMap((bridge) => [
+    // Before any container is attached the bridge is down and has no IPv6 address yet;
+    // with addrgenmode none it never gets one.
+    `ip link set dev ${bridge} addrgenmode none`,
+    `ip -6 addr flush dev ${bridge}`,
+    ...bridgeRules(bridge).map(({ tool, rule }) => `${tool} -I ${rule}`),
+  ]);
+}
+
+interface RulesRequest {
+  runId: string;
+  bridges: string[];
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * One helper at a time per engine and image; labs that ask while it runs are served together
+ * by the next one (`up --copies 30` needs a few helpers, not thirty). Each lab's part runs
+ * in a shell of its own, so one lab's failure fails that lab only.
+ */
+class RuleBatches {
+  private waiting: RulesRequest[] = [];
+  private running = false;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly image: string,
+  ) {}
+
+  add(runId: string, bridges: string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ runId, bridges, resolve, reject });
+      if (!this.running) void this.drain();
+    });
   }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0);
+      // Bridge names are [a-z0-9-] (checked by the plan) and the rules hold no quote.
+      const script = batch
+        .map(
+          (request, index) =>
+            `if ! out=$(sh -ec '\n${bridgeSetup(request.bridges).join('\n')}\n' 2>&1); then printf 'failed ${index} %s\\n' "$(printf %s "$out" | tr '\\n' ' ')"; fi`,
+        )
+        .join('\n');
+      try {
+        const result = await helper(this.runtime, this.image, batch[0]!.runId, script);
+        if (result.exitCode !== 0) throw new Error(result.stderr.trim() || result.stdout.trim() || `exit ${result.exitCode}`);
+        const failures = new Map(
+          [...result.stdout.matchAll(/^failed (\d+) (.*)$/gm)].map((match) => [Number(match[1]), match[2]!.trim()] as const),
+        );
+        batch.forEach((request, index) => {
+          const failure = failures.get(index);
+          if (failure === undefined) request.resolve();
+          else request.reject(new Error(`could not set the lab's rules on the engine's host: ${failure}`));
+        });
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        for (const request of batch) request.reject(new Error(`could not set the lab's rules on the engine's host: ${why}`));
+      }
+    }
+    this.running = false;
+  }
+}
+
+const batches = new WeakMap<Runtime, Map<string, RuleBatches>>();
+
+/** Sets the rules of a lab's bridges (see the top of this file), together with other labs that ask meanwhile. */
+export async function addBridgeRules(runtime: Runtime, image: string, runId: string, bridges: string[]): Promise<void> {
+  if (bridges.length === 0) return;
+  let byImage = batches.get(runtime);
+  if (!byImage) batches.set(runtime, (byImage = new Map()));
+  let batcher = byImage.get(image);
+  if (!batcher) byImage.set(image, (batcher = new RuleBatches(runtime, image)));
+  return batcher.add(runId, bridges);
 }
 
 /**

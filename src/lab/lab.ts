@@ -109,7 +109,14 @@ export class Lab implements LabAccess {
     loaded: LoadedScenario,
     plan: LabPlan,
     image: string,
-    options: { log: LabLog; signal?: AbortSignal; reaper?: Reaper; transit?: TransitPool },
+    options: {
+      log: LabLog;
+      signal?: AbortSignal;
+      reaper?: Reaper;
+      transit?: TransitPool;
+      /** More files for a host (its programs), copied with the scenario's files while the host is set up. */
+      moreFiles?: (host: string) => Promise<FileToCopy[]>;
+    },
   ): Promise<Lab> {
     const { signal } = options;
     const transit = options.transit ?? transitPool;
@@ -147,9 +154,12 @@ export class Lab implements LabAccess {
           signal?.throwIfAborted();
           await runtime.startContainer(host.container);
           signal?.throwIfAborted();
-          await Promise.all([
+          await settleAll([
             lab.setUp(host.name, `${addressed.readdress.get(host.name)!}\n${host.setupScript}`, signal),
-            lab.copyFiles(host.name, hostFiles(plan.scenarioDir, host.files), signal),
+            (async () => {
+              const more = (await options.moreFiles?.(host.name)) ?? [];
+              await lab.copyFiles(host.name, [...hostFiles(plan.scenarioDir, host.files), ...more], signal);
+            })(),
           ]);
         }),
       ]);

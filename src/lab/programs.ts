@@ -16,7 +16,7 @@ import { isInside, localFileProblem } from '../scenario/local-files.js';
 import { visitSteps, type ProgramRef, type ProgramStep, type Step } from '../scenario/model.js';
 import { MAX_PROGRAM_BYTES } from '../scenario/program-path.js';
 import { BUNDLED_PROGRAMS_DIR } from '../util/paths.js';
-import type { LabAccess } from './lab.js';
+import type { FileToCopy } from '../runtime/runtime.js';
 
 export interface PreparedProgram {
   /** The source file on this machine (its real path). */
@@ -146,17 +146,16 @@ export function programsByHost(steps: readonly Step[]): Map<string, FileProgram[
 }
 
 /** Copies every program the steps use into the hosts that run it (before the first step). */
-export async function installPrograms(lab: LabAccess, library: ProgramLibrary, steps: readonly Step[], signal?: AbortSignal): Promise<void> {
-  await Promise.all(
-    [...programsByHost(steps)].map(async ([host, programs]) => {
-      const prepared = await Promise.all(programs.map((program) => library.prepare(program)));
-      await lab.copyFiles(
-        host,
-        prepared.map((program) => ({ path: program.pathInHost, content: program.content, mode: 0o755 })),
-        signal,
-      );
-    }),
-  );
+/**
+ * Each host's program files, bundled, for Lab.up to copy with the host's other files while
+ * the host is set up. A host that runs no program gets none.
+ */
+export function programFiles(library: ProgramLibrary, steps: readonly Step[]): (host: string) => Promise<FileToCopy[]> {
+  const byHost = programsByHost(steps);
+  return async (host) => {
+    const prepared = await Promise.all((byHost.get(host) ?? []).map((program) => library.prepare(program)));
+    return prepared.map((program) => ({ path: program.pathInHost, content: program.content, mode: 0o755 }));
+  };
 }
 
 async function bundle(entry: string, roots: string[]): Promise<Buffer> {

@@ -28,13 +28,14 @@ import { ObservationLog } from '../observe/observation-log.js';
 import { parseNetstat } from '../observe/netstat.js';
 import { parseConntrack } from '../observe/conntrack.js';
 import { describeEnd, withoutSocklabProcesses, type ProgramEnd } from '../in-host/contract.js';
-import { caughtUp, type StopResult } from '../in-host/in-host.js';
-import { checkExpectation, momentReader, readHost, viewsOf } from './expectations.js';
+import { caughtUp, HOST_GOING, type StopResult } from '../in-host/in-host.js';
+import { checkExpectation, momentKey, momentReader, readHost, viewsOf, type HostReading, type View } from './expectations.js';
+import { parsePsAux } from '../observe/ps.js';
 import { OutputMatcher, TextMatcher } from './output-matchers.js';
 import { Capture, decodedExcerpt } from './capture.js';
 import type { LabAccess } from './lab.js';
 import { outputFailures, ProgramOutput, type OutputSource } from './program-output.js';
-import { installPrograms, type ProgramLibrary } from './programs.js';
+import type { ProgramLibrary } from './programs.js';
 import type { ExpectationVerdict, Reporter } from './reporter.js';
 
 const STOP_GRACE_MS = 5_000;
@@ -87,16 +88,13 @@ export class StepRunner {
   /** The output expectations on each program id, anywhere in the scenario: matched live. */
   private readonly outputChecks = new Map<string, { expectation: OutputExpectationValue; defaultExit?: number }[]>();
   private autoId = 0;
+  /** What the previous step read, when it was an observe step: the next expect step checks that moment. */
+  private justObserved: ReadonlyMap<string, HostReading> | undefined;
 
   constructor(private readonly options: StepRunnerOptions) {}
 
   private get signal(): AbortSignal | undefined {
     return this.options.signal;
-  }
-
-  /** Copies every program the steps use into the hosts that run it, before step 1. */
-  installPrograms(steps: readonly Step[]): Promise<void> {
-    return installPrograms(this.options.lab, this.options.programs, steps, this.signal);
   }
 
   async runAll(steps: readonly Step[], prefix = 'step '): Promise<void> {
@@ -127,11 +125,14 @@ export class StepRunner {
     });
   }
 
-  /** Stops following background programs' output (their processes go with the lab) and closes their files; once. */
-  async detach(): Promise<void> {
+  /**
+   * Stops following background programs' output (their processes go with the lab) and closes
+   * their files; once. `labGoing`: the lab is removed next, so the hosts need no tidying.
+   */
+  async detach(options: { labGoing?: boolean } = {}): Promise<void> {
     const programs = [...this.background.values()];
     this.background.clear();
-    for (const program of programs) program.following.abort();
+    for (const program of programs) program.following.abort(options.labGoing ? HOST_GOING : undefined);
     await Promise.all(
       programs.map(async (program) => {
         await program.followed;
@@ -141,7 +142,10 @@ export class StepRunner {
   }
 
   private async runStep(step: Step, label: string): Promise<void> {
-    await this.catchUpAll(CATCH_UP_MS);
+    const observed = this.justObserved;
+    this.justObserved = undefined;
+    // Observe and expect steps catch up while they read the hosts.
+    if (step.kind !== 'observe' && step.kind !== 'expect') await this.catchUpAll(CATCH_UP_MS);
     switch (step.kind) {
       case 'start':
         return this.start(step, label);
@@ -162,22 +166,26 @@ export class StepRunner {
       case 'wait':
         return this.wait(step, label);
       case 'expect':
-        return this.expect(step, label);
+        return this.expect(step, label, observed);
       case 'capture':
         return this.capture(step, label);
     }
   }
 
-  private async expect(step: ExpectStep, label: string): Promise<void> {
-    this.options.reporter.step(label, 'check expectations');
-    // One moment: every host view the expectations need, read at once, then checked.
-    const read = momentReader(this.options.lab, { log: this.observations, signal: this.signal });
+  private async expect(step: ExpectStep, label: string, observed?: ReadonlyMap<string, HostReading>): Promise<void> {
+    // One moment: every host view the expectations need, read at once, then checked. Right
+    // after an observe step, that step's moment: what it showed is what is checked.
+    const read = momentReader(this.options.lab, { log: this.observations, signal: this.signal, seen: observed });
+    const sources = new Map<string, Promise<OutputSource | undefined>>();
+    const outputs = (id: string) => sources.get(id) ?? sources.set(id, this.outputOf(id)).get(id)!;
     await Promise.all([
       this.catchUpAll(CATCH_UP_FINAL_MS),
       ...step.expectations.flatMap(({ expectation }) => viewsOf(expectation).map(([host, view]) => read(host, view))),
+      ...step.expectations.flatMap(({ expectation }) => ('output' in expectation ? [outputs(expectation.output.of)] : [])),
     ]);
+    this.options.reporter.step(label, 'check expectations');
     for (const { expectation } of step.expectations) {
-      const { subject, failures } = await checkExpectation(expectation, { outputs: (id) => this.outputOf(id), read });
+      const { subject, failures } = await checkExpectation(expectation, { outputs, read });
       this.record({ step: label, subject, failures });
     }
   }
@@ -274,7 +282,11 @@ export class StepRunner {
       async () => {
         if (readiness.textSeen) return 'ready';
         if (port && (await this.portListening(program.host, port, protocol))) return 'ready';
-        const status = await inHost.status(program.id, this.signal);
+        // Whether it has ended; the text waited for may go by meanwhile, which ends the wait.
+        const asking = inHost.status(program.id, this.signal);
+        asking.catch(() => undefined);
+        const status = await Promise.race([asking, readiness.textArrived.then(() => 'text seen' as const)]);
+        if (status === 'text seen') return 'ready';
         if (status?.end) {
           await this.catchUp(program, CATCH_UP_MS).catch(() => false);
           if (readiness.textSeen) return 'ready';
@@ -283,7 +295,7 @@ export class StepRunner {
         }
         return undefined;
       },
-      { timeoutMs, intervalMs: 100, signal: this.signal },
+      { timeoutMs, intervalMs: 100, signal: this.signal, wake: readiness.textArrived },
     );
     if (outcome === 'ready') return;
     if (outcome) {
@@ -408,12 +420,21 @@ export class StepRunner {
         ? [{ title: step.command, command: step.command }]
         : step.views.map((name) => ({ name, title: OBSERVATION_COMMANDS[name], command: OBSERVATION_COMMANDS[name] }));
     const hosts = step.hosts.map((host) => host.name);
+    // Every host read at once (background output catching up meanwhile), shown host after host.
+    const [readings] = await Promise.all([
+      Promise.all(
+        hosts.map((host) =>
+          Promise.all(
+            shows.map((show) => lab.inHost(host).command(show.command, { timeoutMs: OBSERVE_MS, signal: this.signal, asUser: show.name === undefined })),
+          ),
+        ),
+      ),
+      this.catchUpAll(CATCH_UP_MS),
+    ]);
     reporter.step(label, `observe ${hosts.join(', ')}`);
-    for (const host of hosts) {
-      const outputs = await Promise.all(
-        shows.map((show) => lab.inHost(host).command(show.command, { timeoutMs: OBSERVE_MS, signal: this.signal, asUser: show.name === undefined })),
-      );
-      outputs.forEach((output, index) => {
+    const moment = new Map<string, HostReading>();
+    for (const [hostIndex, host] of hosts.entries()) {
+      readings[hostIndex]!.forEach((output, index) => {
         const show = shows[index]!;
         let text = output.stdout + output.stderr;
         if (show.name === 'ps') text = withoutSocklabProcesses(text);
@@ -423,8 +444,11 @@ export class StepRunner {
         reporter.observation(host, show.title, text);
         if (show.name === 'netstat') this.observations.addSockets(host, parseNetstat(output.stdout));
         if (show.name === 'conntrack') this.observations.addFlows(host, parseConntrack(output.stdout));
+        const view = show.name && SEEN_AS[show.name];
+        if (view) moment.set(momentKey(host, view.view), output.timedOut ? { ok: false, why: `host '${host}' gave no answer` } : { ok: true, text: view.text(output.stdout) });
       });
     }
+    this.justObserved = moment;
   }
 
   /**
@@ -469,6 +493,13 @@ export class StepRunner {
   }
 }
 
+/** The observations an expectation can reuse, as the view it reads and in that view's text form. */
+const SEEN_AS: Partial<Record<ObservationName, { view: View; text: (stdout: string) => string }>> = {
+  netstat: { view: 'sockets', text: (stdout) => stdout },
+  conntrack: { view: 'conntrack', text: (stdout) => stdout },
+  ps: { view: 'processes', text: (stdout) => parsePsAux(stdout).map((process) => `${process.pid} ${process.args}`).join('\n') },
+};
+
 /**
  * What a `wait_for` waits for, watched as the program's output streams by: a text on its
  * standard output or error; and the end of both, to say what it printed when it was not ready.
@@ -478,6 +509,8 @@ class Readiness {
   private readonly matchers?: { stdout: TextMatcher; stderr: TextMatcher };
   private readonly tails = { stdout: new TailBuffer(2048), stderr: new TailBuffer(2048) };
   readonly stop: () => void;
+  /** Settles when the text waited for goes by (it never does for a port). */
+  readonly textArrived: Promise<void>;
 
   constructor(
     program: BackgroundProgram,
@@ -487,9 +520,12 @@ class Readiness {
     if (!spec.port && spec.text) {
       this.matchers = { stdout: new TextMatcher('stdout', spec.text), stderr: new TextMatcher('stderr', spec.text) };
     }
+    let arrived = () => undefined as void;
+    this.textArrived = new Promise((resolve) => (arrived = resolve));
     this.stop = program.output.listen((stream, chunk) => {
       this.matchers?.[stream].push(chunk);
       this.tails[stream].push(chunk);
+      if (this.textSeen) arrived();
     });
   }
 

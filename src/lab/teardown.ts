@@ -38,17 +38,22 @@ export async function teardownRun(
   return withDeadline(timeoutMs, what, undefined, async (signal) => {
     const containers = (await runtime.listContainers(filter, { signal })).filter((container) => ours(container.labels));
     const bridgePrefixes = runs ? runs.map((run) => `${BRIDGE_PREFIX}${run}-`) : [BRIDGE_PREFIX];
-    // Host rules and containers are independent: remove both at once; networks go last.
+    // Host rules are text about bridge names, independent of the containers and networks:
+    // they go meanwhile. Networks go once their containers are gone.
     const removeRules = async () =>
       (await runtime.findImage(image, { signal }))
         ? busyWith('removing the rules on the engine host', () => removeBridgeRules(runtime, image, runs?.[0] ?? 'cleanup', bridgePrefixes, signal))
         : 0;
-    const [rules] = await Promise.all([
-      removeRules(),
-      settleAll(containers.map((container) => busyWith(`removing container ${container.name}`, () => runtime.removeContainer(container.name, { signal })))),
-    ]);
-    const networks = (await runtime.listNetworks({ signal })).filter((network) => ours(network.labels));
-    await settleAll(networks.map((network) => busyWith(`removing network ${network.name}`, () => removeNetwork(runtime, network.name, signal))));
+    const removeContainersThenNetworks = async () => {
+      await settleAll(containers.map((container) => busyWith(`removing container ${container.name}`, () => runtime.removeContainer(container.name, { signal }))));
+      const networks = (await runtime.listNetworks({ signal })).filter((network) => ours(network.labels));
+      await settleAll(networks.map((network) => busyWith(`removing network ${network.name}`, () => removeNetwork(runtime, network.name, signal))));
+      return networks;
+    };
+    const rulesRemoved = removeRules();
+    const networksRemoved = removeContainersThenNetworks();
+    await settleAll<unknown>([rulesRemoved, networksRemoved]);
+    const [rules, networks] = [await rulesRemoved, await networksRemoved];
     // The rule helper is itself a labelled container; make sure none survived an interruption.
     const helpers = (await runtime.listContainers(filter, { signal })).filter((container) => ours(container.labels));
     await settleAll(helpers.map((container) => runtime.removeContainer(container.name, { signal })));

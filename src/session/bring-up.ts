@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { Lab } from '../lab/lab.js';
 import { newRunId, planLab } from '../lab/plan.js';
-import { ProgramLibrary } from '../lab/programs.js';
+import { ProgramLibrary, programFiles } from '../lab/programs.js';
 import { processReaper, type Reaper } from '../lab/reaper.js';
 import type { Reporter } from '../lab/reporter.js';
 import { StepRunner } from '../lab/step-runner.js';
@@ -49,24 +49,24 @@ export async function bringUp(options: BringUpOptions): Promise<LabSession> {
   const outputDir = resolve(options.outputRoot ?? '.socklab/runs', `${labName}-${runId}`);
   const plan = planLab(loaded.scenario, { runId, image, labName, scenarioFile: resolve(loaded.file), scenarioDir: loaded.dir, keep: options.keep });
   const programs = options.programs ?? new ProgramLibrary(loaded.dir, loaded.programRoots);
-  // Bundling needs no lab: it runs while the lab comes up (its errors surface at install).
+  // Bundling needs no lab: it runs while the lab comes up, and each host's programs are
+  // copied in while it is set up (a bundling error fails the bring-up, which removes the lab).
   const bundling = programs.prepareAll(loaded.scenario.steps).catch(() => undefined);
   const reaper = options.reaper ?? processReaper(image);
-  const lab = await Lab.up(runtime, loaded, plan, image, { log: (message) => reporter.info(message), signal, reaper });
-  await bundling;
+  const filesOf = programFiles(programs, loaded.scenario.steps);
+  const lab = await Lab.up(runtime, loaded, plan, image, {
+    log: (message) => reporter.info(message),
+    signal,
+    reaper,
+    moreFiles: async (host) => (await bundling, filesOf(host)),
+  });
   const runner = new StepRunner({ lab, programs, reporter, signal, outputDir });
-  try {
-    await runner.installPrograms(loaded.scenario.steps);
-  } catch (error) {
-    await takeDown({ lab, runner, reaper, outputDir }, reporter).catch(() => undefined);
-    throw error;
-  }
   return { lab, runner, reaper, outputDir };
 }
 
 /** Removes the lab (under a deadline of its own: an interruption must not cut it short) and says what went. */
 export async function takeDown(session: LabSession, reporter: Reporter): Promise<void> {
-  await session.runner.detach();
+  await session.runner.detach({ labGoing: true });
   const removed = await session.lab.teardown().catch((failure: Error) => failure);
   if (removed instanceof Error) {
     reporter.info(`the lab could not be removed completely (${removed.message}); the reaper tries again when socklab exits`);

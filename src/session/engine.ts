@@ -2,13 +2,14 @@
 // made ready for a lab (the lab image built on first use).
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { tracedRuntime } from '../runtime/traced-runtime.js';
 import { ensureLabImage } from '../image/lab-image.js';
 
 let runtime: Runtime | undefined;
 
 /** The engine, not yet asked anything. */
 export function engine(): Runtime {
-  runtime ??= new DockerRuntime();
+  runtime ??= process.env.SOCKLAB_TRACE ? tracedRuntime(new DockerRuntime()) : new DockerRuntime();
   return runtime;
 }
 

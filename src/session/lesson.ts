@@ -53,11 +53,12 @@ export async function runLesson(options: RunOptions): Promise<RunOutcome> {
   } catch (caught) {
     error = caught as Error;
   } finally {
-    await runner.detach();
+    const keep = options.keep && !signal?.aborted;
+    await runner.detach({ labGoing: !keep });
     if (hasNat(loaded.scenario) && !signal?.aborted) {
       pictures = await explainTranslations(runner, reporter).catch(() => []);
     }
-    if (options.keep && !signal?.aborted) {
+    if (keep) {
       reaper.release(lab.runId);
       reporter.info(`lab kept up (run ${lab.runId}); remove it with: socklab down ${lab.runId}`);
     } else {

@@ -107,7 +107,7 @@ export async function orLate<T, L>(promise: Promise<T>, ms: number, late: L): Pr
  */
 export async function poll<T>(
   check: () => Promise<T | undefined>,
-  options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
+  options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal; wake?: Promise<unknown> },
 ): Promise<T | undefined> {
   const until = Date.now() + options.timeoutMs;
   for (;;) {
@@ -116,6 +116,9 @@ export async function poll<T>(
     if (value !== undefined) return value;
     const left = until - Date.now();
     if (left <= 0) return undefined;
-    await sleep(Math.min(options.intervalMs ?? 100, left), options.signal);
+    const interval = Math.min(options.intervalMs ?? 100, left);
+    // `wake` (something the check looks at has changed) cuts the wait short; an abort is
+    // then seen at the next check, within one interval.
+    await (options.wake ? orLate(options.wake, interval, undefined) : sleep(interval, options.signal));
   }
 }

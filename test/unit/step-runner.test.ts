@@ -180,6 +180,30 @@ describe('expectations', () => {
     ]);
   });
 
+  it('right after an observe step check what that step showed; after any other step they look again', async () => {
+    const PS_AUX = [
+      'USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND',
+      'root          42  0.0  0.1  10000  5000 ?        S    10:00   0:00 node /lab/programs/tcp-hello-server.js --port 60001',
+    ].join('\n');
+    const scripts: string[] = [];
+    const { lab } = fakeLab({
+      server: {
+        command: (script) => {
+          scripts.push(script);
+          if (script === 'ps aux') return { exitCode: 0, stdout: PS_AUX };
+          // A second look would see the server gone.
+          if (script === 'ps -eo pid,args') return { exitCode: 0, stdout: '  PID COMMAND\n    1 sleep infinity' };
+          return undefined;
+        },
+      },
+    });
+    const { runner: steps } = runner(lab);
+    const running = { process: { host: 'server', running: 'tcp-hello-server' } };
+    await steps.runAll(model([{ observe: { hosts: ['server'], show: ['ps'] } }, { expect: [running] }, { sleep: '1ms' }, { expect: [running] }]));
+    expect(steps.verdicts.map((verdict) => verdict.failures.length)).toEqual([0, 1]);
+    expect(scripts.filter((script) => script.startsWith('ps'))).toEqual(['ps aux', 'ps -eo pid,args']);
+  });
+
   it('on a background program see all of its output, beyond what the run folder keeps', async () => {
     const chunk = Buffer.alloc(1024 * 1024, 'y');
     const flood = [...Array.from({ length: 260 }, () => chunk), 'LAST LINE\n'];
