@@ -183,5 +183,8 @@ export function performanceMarkdown(doc: PerformanceDocument): string {
     'npm run bench -- --rounds 9        # more rounds for steadier medians',
     '```',
     '',
+    'Where one run spends its time: `SOCKLAB_TRACE=1 socklab run scenarios/tcp-hello.yaml` prints every engine call',
+    '(when it began, in ms since the process started, and how long it took) on standard error.',
+    '',
   ].join('\n');
 }

@@ -44,6 +44,8 @@ export interface LabAccess {
 
 /** How long host setup (launcher, routes, NAT) may take. */
 const SETUP_TIMEOUT_MS = 30_000;
+/** What a host prints once it is set up. */
+const HOST_READY = 'socklab: host set up';
 
 export class Lab implements LabAccess {
   private readonly processes = new Map<string, HostProcesses>();
@@ -152,15 +154,11 @@ export class Lab implements LabAccess {
             throw explainCreateError(error, loaded, ['hosts', host.name]);
           });
           signal?.throwIfAborted();
-          await runtime.startContainer(host.container);
-          signal?.throwIfAborted();
-          await settleAll([
-            lab.setUp(host.name, `${addressed.readdress.get(host.name)!}\n${host.setupScript}`, signal),
-            (async () => {
-              const more = (await options.moreFiles?.(host.name)) ?? [];
-              await lab.copyFiles(host.name, [...hostFiles(plan.scenarioDir, host.files), ...more], signal);
-            })(),
-          ]);
+          // Its files go in while it sets itself up.
+          await lab.startAndSetUp(host.container, host.name, `${addressed.readdress.get(host.name)!}\n${host.setupScript}`, signal, async () => {
+            const more = (await options.moreFiles?.(host.name)) ?? [];
+            await lab.copyFiles(host.name, [...hostFiles(plan.scenarioDir, host.files), ...more], signal);
+          });
         }),
       ]);
       signal?.throwIfAborted();
@@ -173,14 +171,30 @@ export class Lab implements LabAccess {
     }
   }
 
-  private async setUp(host: string, script: string, signal?: AbortSignal): Promise<void> {
-    const result = await this.inHost(host).command(script, { timeoutMs: SETUP_TIMEOUT_MS, signal });
-    if (result.exitCode !== 0) {
-      const why = result.timedOut
-        ? `it did not finish within ${SETUP_TIMEOUT_MS / 1000} s`
-        : `exit ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(-300)}`;
-      throw new Error(`network setup (routes, NAT) failed on host '${host}' (${why})`);
-    }
+  /**
+   * Starts a host, which sets itself up from `script` (addresses, routes, NAT, the launcher)
+   * before anything else runs in it: no command is run into it for that.
+   */
+  private async startAndSetUp(
+    container: string,
+    host: string,
+    script: string,
+    signal: AbortSignal | undefined,
+    whileSettingUp: () => Promise<void>,
+  ): Promise<void> {
+    // One compound command, read whole before it runs; nothing in it reads the script's input.
+    const whole = `{\n${script}\necho '${HOST_READY}'\nexec sleep infinity\n} </dev/null`;
+    const started = await this.runtime.startWithScript(container, whole, {
+      readyLine: HOST_READY,
+      timeoutMs: SETUP_TIMEOUT_MS,
+      signal,
+      whileSettingUp,
+    });
+    if (started.ready) return;
+    const why = started.timedOut
+      ? `it did not finish within ${SETUP_TIMEOUT_MS / 1000} s`
+      : `exit ${started.exitCode ?? '?'}: ${started.output.trim().slice(-300)}`;
+    throw new Error(`network setup (routes, NAT) failed on host '${host}' (${why})`);
   }
 
   async teardown(): Promise<TeardownReport> {

@@ -165,7 +165,10 @@ export function planLab(scenario: Scenario, options: PlanOptions): LabPlan {
           'net.ipv4.ping_group_range': '0 2147483647',
           ...(host.role === 'router' ? { 'net.ipv4.ip_forward': '1' } : {}),
         },
-        command: ['sleep', 'infinity'],
+        // The host sets itself up as it starts, from a script on its standard input
+        // (Lab.up), then sleeps: programs and views are run into it.
+        command: ['sh', '-s'],
+        scriptOnStdin: true,
         limits,
         // A disk filler fills the host's memory (and meets its limit), not the engine's disk.
         readOnlyRoot: true,

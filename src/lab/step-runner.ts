@@ -178,12 +178,15 @@ export class StepRunner {
     const read = momentReader(this.options.lab, { log: this.observations, signal: this.signal, seen: observed });
     const sources = new Map<string, Promise<OutputSource | undefined>>();
     const outputs = (id: string) => sources.get(id) ?? sources.set(id, this.outputOf(id)).get(id)!;
-    await Promise.all([
-      this.catchUpAll(CATCH_UP_FINAL_MS),
+    // The hosts are read while background output catches up; the header follows that output.
+    const reading = Promise.all([
       ...step.expectations.flatMap(({ expectation }) => viewsOf(expectation).map(([host, view]) => read(host, view))),
       ...step.expectations.flatMap(({ expectation }) => ('output' in expectation ? [outputs(expectation.output.of)] : [])),
     ]);
+    reading.catch(() => undefined);
+    await this.catchUpAll(CATCH_UP_FINAL_MS);
     this.options.reporter.step(label, 'check expectations');
+    await reading;
     for (const { expectation } of step.expectations) {
       const { subject, failures } = await checkExpectation(expectation, { outputs, read });
       this.record({ step: label, subject, failures });
@@ -420,18 +423,19 @@ export class StepRunner {
         ? [{ title: step.command, command: step.command }]
         : step.views.map((name) => ({ name, title: OBSERVATION_COMMANDS[name], command: OBSERVATION_COMMANDS[name] }));
     const hosts = step.hosts.map((host) => host.name);
-    // Every host read at once (background output catching up meanwhile), shown host after host.
-    const [readings] = await Promise.all([
-      Promise.all(
-        hosts.map((host) =>
-          Promise.all(
-            shows.map((show) => lab.inHost(host).command(show.command, { timeoutMs: OBSERVE_MS, signal: this.signal, asUser: show.name === undefined })),
-          ),
+    // Every host read at once while background output catches up (the header follows that
+    // output, and is up while a slow host is read), then shown host after host.
+    const reading = Promise.all(
+      hosts.map((host) =>
+        Promise.all(
+          shows.map((show) => lab.inHost(host).command(show.command, { timeoutMs: OBSERVE_MS, signal: this.signal, asUser: show.name === undefined })),
         ),
       ),
-      this.catchUpAll(CATCH_UP_MS),
-    ]);
+    );
+    reading.catch(() => undefined);
+    await this.catchUpAll(CATCH_UP_MS);
     reporter.step(label, `observe ${hosts.join(', ')}`);
+    const readings = await reading;
     const moment = new Map<string, HostReading>();
     for (const [hostIndex, host] of hosts.entries()) {
       readings[hostIndex]!.forEach((output, index) => {

@@ -16,6 +16,7 @@ import type {
   NetworkInfo,
   NetworkSpec,
   Runtime,
+  ScriptStart,
 } from './runtime.js';
 
 type Method = keyof Runtime;
@@ -107,6 +108,19 @@ export class FakeRuntime implements Runtime {
     const container = this.containers.get(name);
     if (!container) throw new Error(`no container ${name}`);
     container.running = true;
+  }
+  async startWithScript(name: string, script: string, options: { whileSettingUp?: () => Promise<void> }): Promise<ScriptStart> {
+    this.call('startWithScript', name, script);
+    const container = this.containers.get(name);
+    if (!container) throw new Error(`no container ${name}`);
+    container.running = true;
+    await options.whileSettingUp?.();
+    const answer = this.options.execAnswer?.(name, ['sh', '-s', script]);
+    if (answer && answer.exitCode !== 0) {
+      container.running = false;
+      return { ready: false, timedOut: false, exitCode: answer.exitCode, output: answer.stderr || answer.stdout };
+    }
+    return { ready: true };
   }
   async removeContainer(name: string): Promise<void> {
     this.call('removeContainer', name);

@@ -63,6 +63,8 @@ export interface ContainerSpec {
   capAdd: string[];
   sysctls: Record<string, string>;
   command: string[];
+  /** The command reads a script on its standard input (see Runtime.startWithScript). */
+  scriptOnStdin?: boolean;
   limits: ResourceLimits;
   /** When true the root filesystem is read-only and `scratch` folders are the writable places. */
   readOnlyRoot: boolean;
@@ -70,6 +72,9 @@ export interface ContainerSpec {
   scratch: Record<string, number>;
   workdir?: string;
 }
+
+/** How a start with a script went: ready, or why not with the end of what the script printed. */
+export type ScriptStart = { ready: true } | { ready: false; timedOut: boolean; exitCode?: number; output: string };
 
 export interface ContainerInfo {
   name: string;
@@ -160,6 +165,17 @@ export interface Runtime {
 
   createContainer(spec: ContainerSpec, options?: CallOptions): Promise<void>;
   startContainer(name: string, options?: CallOptions): Promise<void>;
+  /**
+   * Starts a container made with `scriptOnStdin` and hands its command `script`: the host
+   * sets itself up as it starts, with no command run into it afterwards. Resolves once the
+   * script prints `readyLine`, ends without it, or takes longer than `timeoutMs`, and
+   * `whileSettingUp` (begun once the container runs) has finished.
+   */
+  startWithScript(
+    name: string,
+    script: string,
+    options: CallOptions & { readyLine: string; timeoutMs: number; whileSettingUp?: () => Promise<void> },
+  ): Promise<ScriptStart>;
   /** Removes the container, killing it first; a missing container is not an error. */
   removeContainer(name: string, options?: CallOptions): Promise<void>;
   listContainers(labelFilter: Labels | string[], options?: CallOptions): Promise<ContainerInfo[]>;

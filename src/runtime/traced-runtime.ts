@@ -22,9 +22,7 @@ export function tracedRuntime(runtime: Runtime, write: (line: string) => void = 
       if (typeof value !== 'function') return value;
       return async (...args: unknown[]) => {
         const start = performance.now();
-        const detail = [String(property), subject(args), property === 'exec' ? (args[1] as string[]).join(' ').slice(0, 60) : '']
-          .filter(Boolean)
-          .join(' ');
+        const detail = [String(property), subject(args), property === 'exec' ? (args[1] as string[]).join(' ').slice(0, 60) : ''].filter(Boolean).join(' ');
         try {
           return (await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)) as unknown;
         } finally {

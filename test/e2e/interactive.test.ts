@@ -257,7 +257,7 @@ describe('a lab kept up with socklab up, explored, taken down', () => {
     expect(bare.stderr).toMatch(/labs are up: .*i6-chat.*Name them .* or remove all \(socklab down --all\)/);
     expect((await runCli(['down', 'i6-chat'])).code).toBe(0);
     const downNat = await runCli(['down', newRun]);
-    expect(downNat.stdout).toMatch(/removed lab i6-nat .*3 container\(s\), 2 network\(s\), 12 host rule\(s\)/);
+    expect(downNat.stdout).toMatch(/removed lab i6-nat .*3 container\(s\), 2 network\(s\), 14 host rule\(s\)/);
     for (const run of [chatRun, newRun]) expect(await findLeftovers(runtime, run)).toEqual([]);
   });
 

@@ -63,8 +63,10 @@ describe('Lab.up', () => {
     expect([...runtime.containers.values()].every((c) => c.running)).toBe(true);
     const order = runtime.calls.map((call) => call.method);
     expect(order.indexOf('createNetwork')).toBeLessThan(order.indexOf('createContainer'));
-    expect(order.lastIndexOf('createContainer')).toBeLessThan(order.indexOf('startContainer'));
-    const setup = runtime.calls.filter((call) => call.method === 'exec').map((call) => call.args.join(' '));
+    expect(order.lastIndexOf('createContainer')).toBeLessThan(order.indexOf('startWithScript'));
+    // Each host sets itself up from the script it is started with: no command is run into it.
+    expect(order).not.toContain('exec');
+    const setup = runtime.calls.filter((call) => call.method === 'startWithScript').map((call) => call.args.join(' '));
     expect(setup.some((line) => line.includes('ip route replace default via 192.168.0.1'))).toBe(true);
     expect(setup.some((line) => line.includes('-j MASQUERADE'))).toBe(true);
 
@@ -74,9 +76,9 @@ describe('Lab.up', () => {
   });
 
   it('removes everything it made when a container fails to start', async () => {
-    const runtime = new FakeRuntime({ images: [IMAGE], failOn: [{ method: 'startContainer', name: 'sl-unit-nat-server-abc123' }] });
+    const runtime = new FakeRuntime({ images: [IMAGE], failOn: [{ method: 'startWithScript', name: 'sl-unit-nat-server-abc123' }] });
     const loaded = load();
-    await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet)).rejects.toThrow(/fake startContainer failure/);
+    await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet)).rejects.toThrow(/fake startWithScript failure/);
     nothingLeft(runtime);
   });
 
@@ -102,13 +104,13 @@ describe('Lab.up', () => {
       controller.abort(new Error('interrupted by SIGINT'));
     };
     await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, { ...quiet, signal: controller.signal })).rejects.toThrow(/SIGINT/);
-    expect(runtime.calls.some((call) => call.method === 'startContainer')).toBe(false);
+    expect(runtime.calls.some((call) => call.method === 'startWithScript')).toBe(false);
     nothingLeft(runtime);
   });
 
   it('hands the run to the reaper before creating anything, and takes it back once all is removed', async () => {
     const seen: string[] = [];
-    const runtime = new FakeRuntime({ images: [IMAGE], failOn: [{ method: 'startContainer', name: 'sl-unit-nat-server-abc123' }] });
+    const runtime = new FakeRuntime({ images: [IMAGE], failOn: [{ method: 'startWithScript', name: 'sl-unit-nat-server-abc123' }] });
     const reaper: Reaper = {
       watch: (run) => seen.push(`watch ${run} after ${runtime.calls.filter((c) => c.method.startsWith('create')).length} creations`),
       release: (run) => seen.push(`release ${run}`),
@@ -145,7 +147,7 @@ describe('Lab.up', () => {
         { name: 'server', ip: '203.0.113.80' },
       ]),
     );
-    const setup = runtime.calls.filter((call) => call.method === 'exec' && call.args[0] === 'sl-unit-nat-router-abc123').map((call) => String(call.args[1]));
+    const setup = runtime.calls.filter((call) => call.method === 'startWithScript' && call.args[0] === 'sl-unit-nat-router-abc123').map((call) => String(call.args[1]));
     expect(setup.join('\n')).toContain('ip addr add 192.168.0.1/24 dev');
     expect(setup.join('\n')).toContain('ip addr add 203.0.113.1/24 dev');
   });

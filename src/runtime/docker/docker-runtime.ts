@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, type Duplex } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
 import { deadline, sleep, type Deadline } from '../../util/abort.js';
-import { HeadBuffer } from '../../util/bounded-output.js';
+import { HeadBuffer, TailBuffer } from '../../util/bounded-output.js';
 import { FrameSplitter, splitFrames } from './frames.js';
 import {
   ConflictError,
@@ -33,6 +33,7 @@ import {
   type InteractiveExecOptions,
   type Labels,
   type NetworkInfo,
+  type ScriptStart,
   type NetworkSpec,
   type OutputSink,
   type Runtime,
@@ -241,6 +242,9 @@ export class DockerRuntime implements Runtime {
         Hostname: spec.hostname,
         Image: spec.image,
         Cmd: spec.command,
+        OpenStdin: spec.scriptOnStdin,
+        StdinOnce: spec.scriptOnStdin,
+        AttachStdin: spec.scriptOnStdin,
         Labels: spec.labels,
         Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
         WorkingDir: spec.workdir,
@@ -277,6 +281,60 @@ export class DockerRuntime implements Runtime {
 
   async startContainer(name: string, options?: CallOptions): Promise<void> {
     await this.api(`starting container ${name}`, options, (abortSignal) => this.docker.getContainer(name).start({ abortSignal }));
+  }
+
+  async startWithScript(
+    name: string,
+    script: string,
+    options: CallOptions & { readyLine: string; timeoutMs: number; whileSettingUp?: () => Promise<void> },
+  ): Promise<ScriptStart> {
+    const operation = `starting container ${name}`;
+    const container = this.docker.getContainer(name);
+    // Attached before the start, so that nothing the script prints is missed.
+    const stream = await this.api(
+      operation,
+      options,
+      (abortSignal) =>
+        container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true, abortSignal } as object) as unknown as Promise<Duplex>,
+    );
+    const output = new TailBuffer(4096);
+    let window = '';
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort = () => undefined as void;
+    const { signal } = options;
+    try {
+      const ended = new Promise<'ready' | 'ended' | 'late'>((resolve, reject) => {
+        const frames = new FrameSplitter((_kind, payload) => {
+          output.push(payload);
+          window = (window + payload.toString('latin1')).slice(-(options.readyLine.length + 256));
+          if (window.includes(`${options.readyLine}\n`)) resolve('ready');
+        });
+        stream.on('data', (chunk: Buffer) => frames.push(chunk));
+        stream.on('end', () => resolve('ended'));
+        stream.on('close', () => resolve('ended'));
+        stream.on('error', (error) => reject(this.translate(error, operation, undefined, signal)));
+        onAbort = () => reject(signal!.reason);
+        if (signal?.aborted) onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        timer = setTimeout(() => resolve('late'), options.timeoutMs);
+      });
+      await this.startContainer(name, options);
+      stream.write(`${script}\n`);
+      const [outcome, meanwhile] = await Promise.allSettled([ended, options.whileSettingUp?.()]);
+      if (outcome.status === 'rejected') throw outcome.reason;
+      // A script that failed explains a failure meanwhile (files copied into a host that stopped).
+      if (outcome.value === 'ready') {
+        if (meanwhile.status === 'rejected') throw meanwhile.reason;
+        return { ready: true };
+      }
+      const state =
+        outcome.value === 'ended' ? await this.api(operation, options, (abortSignal) => container.inspect({ abortSignal })).catch(() => undefined) : undefined;
+      return { ready: false, timedOut: outcome.value === 'late', exitCode: state?.State.ExitCode, output: output.text() };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      stream.destroy();
+    }
   }
 
   async removeContainer(name: string, options?: CallOptions): Promise<void> {

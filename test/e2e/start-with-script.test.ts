@@ -1,0 +1,73 @@
+// A host sets itself up from the script it is started with (Runtime.startWithScript): ready
+// when the script says so, the end of its output and its exit code when it fails, and a
+// bounded wait when it hangs. Real engine, bare containers of one run id.
+import { afterAll, describe, expect, it } from 'vitest';
+import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { LABEL } from '../../src/runtime/labels.js';
+import { teardownRun } from '../../src/lab/teardown.js';
+import { labImageRef } from '../../src/image/lab-image.js';
+import { findLeftovers } from './helpers.js';
+
+const runtime = new DockerRuntime();
+const RUN = 'e2e5c1';
+const READY = 'socklab: host set up';
+
+afterAll(async () => {
+  await teardownRun(runtime, labImageRef(), RUN);
+  expect(await findLeftovers(runtime, RUN)).toEqual([]);
+});
+
+async function host(name: string): Promise<string> {
+  const container = `sl-e2e-script-${name}-${RUN}`;
+  await runtime.createContainer({
+    name: container,
+    hostname: name,
+    image: labImageRef(),
+    labels: { [LABEL.run]: RUN },
+    networks: [],
+    env: {},
+    capAdd: [],
+    sysctls: {},
+    command: ['sh', '-s'],
+    scriptOnStdin: true,
+    limits: { memoryBytes: 64 * 1024 * 1024, pids: 64, cpus: 1 },
+    readOnlyRoot: true,
+    scratch: { '/tmp': 1024 * 1024 },
+  });
+  return container;
+}
+
+describe('starting a host with its setup script', () => {
+  it('is ready once the script prints the ready line, and the host then runs on', async () => {
+    const container = await host('fine');
+    let copied = false;
+    const started = await runtime.startWithScript(container, `{\necho setting up\necho '${READY}'\nexec sleep infinity\n} </dev/null`, {
+      readyLine: READY,
+      timeoutMs: 10_000,
+      whileSettingUp: async () => {
+        copied = true;
+      },
+    });
+    expect(started).toEqual({ ready: true });
+    expect(copied).toBe(true);
+    const ps = await runtime.exec(container, ['ps', '-eo', 'args']);
+    expect(ps.stdout).toContain('sleep infinity');
+  });
+
+  it('says how a failing script ended, with the end of what it printed', async () => {
+    const container = await host('broken');
+    const started = await runtime.startWithScript(container, `{\nset -e\necho 'ip: Nexthop has invalid gateway' >&2\nexit 2\n} </dev/null`, {
+      readyLine: READY,
+      timeoutMs: 10_000,
+    });
+    expect(started).toEqual({ ready: false, timedOut: false, exitCode: 2, output: 'ip: Nexthop has invalid gateway\n' });
+  });
+
+  it('stops waiting for a script that hangs', async () => {
+    const container = await host('hangs');
+    const before = Date.now();
+    const started = await runtime.startWithScript(container, `{\nsleep 60\n} </dev/null`, { readyLine: READY, timeoutMs: 1_500 });
+    expect(started).toMatchObject({ ready: false, timedOut: true });
+    expect(Date.now() - before).toBeLessThan(8_000);
+  });
+});
