@@ -103,9 +103,7 @@ class RuleBatches {
       try {
         const result = await helper(this.runtime, this.image, batch[0]!.runId, script);
         if (result.exitCode !== 0) throw new Error(result.stderr.trim() || result.stdout.trim() || `exit ${result.exitCode}`);
-        const failures = new Map(
-          [...result.stdout.matchAll(/^failed (\d+) (.*)$/gm)].map((match) => [Number(match[1]), match[2]!.trim()] as const),
-        );
+        const failures = new Map([...result.stdout.matchAll(/^failed (\d+) (.*)$/gm)].map((match) => [Number(match[1]), match[2]!.trim()] as const));
         batch.forEach((request, index) => {
           const failure = failures.get(index);
           if (failure === undefined) request.resolve();

@@ -449,7 +449,11 @@ export class StepRunner {
         if (show.name === 'netstat') this.observations.addSockets(host, parseNetstat(output.stdout));
         if (show.name === 'conntrack') this.observations.addFlows(host, parseConntrack(output.stdout));
         const view = show.name && SEEN_AS[show.name];
-        if (view) moment.set(momentKey(host, view.view), output.timedOut ? { ok: false, why: `host '${host}' gave no answer` } : { ok: true, text: view.text(output.stdout) });
+        if (view)
+          moment.set(
+            momentKey(host, view.view),
+            output.timedOut ? { ok: false, why: `host '${host}' gave no answer` } : { ok: true, text: view.text(output.stdout) },
+          );
       });
     }
     this.justObserved = moment;
@@ -501,7 +505,13 @@ export class StepRunner {
 const SEEN_AS: Partial<Record<ObservationName, { view: View; text: (stdout: string) => string }>> = {
   netstat: { view: 'sockets', text: (stdout) => stdout },
   conntrack: { view: 'conntrack', text: (stdout) => stdout },
-  ps: { view: 'processes', text: (stdout) => parsePsAux(stdout).map((process) => `${process.pid} ${process.args}`).join('\n') },
+  ps: {
+    view: 'processes',
+    text: (stdout) =>
+      parsePsAux(stdout)
+        .map((process) => `${process.pid} ${process.args}`)
+        .join('\n'),
+  },
 };
 
 /**

@@ -45,7 +45,9 @@ export async function teardownRun(
         ? busyWith('removing the rules on the engine host', () => removeBridgeRules(runtime, image, runs?.[0] ?? 'cleanup', bridgePrefixes, signal))
         : 0;
     const removeContainersThenNetworks = async () => {
-      await settleAll(containers.map((container) => busyWith(`removing container ${container.name}`, () => runtime.removeContainer(container.name, { signal }))));
+      await settleAll(
+        containers.map((container) => busyWith(`removing container ${container.name}`, () => runtime.removeContainer(container.name, { signal }))),
+      );
       const networks = (await runtime.listNetworks({ signal })).filter((network) => ours(network.labels));
       await settleAll(networks.map((network) => busyWith(`removing network ${network.name}`, () => removeNetwork(runtime, network.name, signal))));
       return networks;

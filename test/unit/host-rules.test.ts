@@ -43,7 +43,9 @@ describe('addBridgeRules', () => {
     const { path, log } = standIns();
     const { runtime, scripts } = shellRuntime(path);
     const runs = ['aaa001', 'aaa002', 'aaa003', 'aaa004', 'aaa005'];
-    await Promise.all(runs.map((run, index) => new Promise((resolve) => setTimeout(resolve, index)).then(() => addBridgeRules(runtime, IMAGE, run, [`sl-${run}-0lan`]))));
+    await Promise.all(
+      runs.map((run, index) => new Promise((resolve) => setTimeout(resolve, index)).then(() => addBridgeRules(runtime, IMAGE, run, [`sl-${run}-0lan`]))),
+    );
     expect(scripts).toHaveLength(2);
     const logged = execFileSync('cat', [log], { encoding: 'utf8' });
     for (const run of runs) expect(logged).toContain(`iptables -I DOCKER-USER -i sl-${run}-0lan -o sl-${run}-0lan -j ACCEPT`);

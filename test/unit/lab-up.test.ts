@@ -147,7 +147,9 @@ describe('Lab.up', () => {
         { name: 'server', ip: '203.0.113.80' },
       ]),
     );
-    const setup = runtime.calls.filter((call) => call.method === 'startWithScript' && call.args[0] === 'sl-unit-nat-router-abc123').map((call) => String(call.args[1]));
+    const setup = runtime.calls
+      .filter((call) => call.method === 'startWithScript' && call.args[0] === 'sl-unit-nat-router-abc123')
+      .map((call) => String(call.args[1]));
     expect(setup.join('\n')).toContain('ip addr add 192.168.0.1/24 dev');
     expect(setup.join('\n')).toContain('ip addr add 203.0.113.1/24 dev');
   });
