@@ -129,7 +129,7 @@ export class ProgramLibrary {
   }
 }
 
-type FileProgram = Extract<ProgramRef, { kind: 'file' }>;
+export type FileProgram = Extract<ProgramRef, { kind: 'file' }>;
 
 /** The program files each host runs, over all steps (nested ones included), each file once per host. */
 export function programsByHost(steps: readonly Step[]): Map<string, FileProgram[]> {
@@ -158,6 +158,19 @@ export function programFiles(library: ProgramLibrary, steps: readonly Step[]): (
   };
 }
 
+/** A program that does not build (a syntax error, an import that cannot be found), with where, when esbuild says. */
+export class BundleError extends Error {
+  override name = 'BundleError';
+  constructor(
+    readonly entry: string,
+    readonly text: string,
+    readonly at?: { file: string; line: number; column: number },
+    cause?: unknown,
+  ) {
+    super(`bundling ${entry} failed: ${at ? `${at.file}:${at.line}:${at.column}: ` : ''}${text}`, { cause });
+  }
+}
+
 async function bundle(entry: string, roots: string[]): Promise<Buffer> {
   let result;
   try {
@@ -167,8 +180,8 @@ async function bundle(entry: string, roots: string[]): Promise<Buffer> {
   } catch (error) {
     const messages = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];
     const first = messages[0];
-    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : '';
-    throw new Error(`bundling ${entry} failed: ${where}${first?.text ?? (error as Error).message}`, { cause: error });
+    const at = first?.location ? { file: first.location.file, line: first.location.line, column: first.location.column + 1 } : undefined;
+    throw new BundleError(entry, first?.text ?? (error as Error).message, at, error);
   }
   const output = result.outputFiles[0];
   if (!output) throw new Error(`bundling ${entry} produced no output`);

@@ -25,7 +25,7 @@ import {
 } from '../scenario/model.js';
 import { OBSERVATION_COMMANDS, PARSEABLE } from '../observe/commands.js';
 import { ObservationLog } from '../observe/observation-log.js';
-import { parseNetstat } from '../observe/netstat.js';
+import { parseNetstat, withPlainIpv4 } from '../observe/netstat.js';
 import { parseConntrack } from '../observe/conntrack.js';
 import { describeEnd, withoutSocklabProcesses, type ProgramEnd } from '../in-host/contract.js';
 import { caughtUp, HOST_GOING, type StopResult } from '../in-host/in-host.js';
@@ -236,9 +236,8 @@ export class StepRunner {
   /** The step's program and arguments as one line; arguments with spaces are quoted. */
   private describe(step: ProgramStep): string {
     const { program } = step;
-    const what = program?.kind === 'file' ? program.written : program?.kind === 'argv' ? program.argv.join(' ') : (program?.script ?? '');
-    const args = step.args.map((arg) => (/[\s"']/.test(arg) || arg === '' ? JSON.stringify(arg) : arg));
-    return [what, ...args].join(' ');
+    const what = program?.kind === 'file' ? program.written : program?.kind === 'argv' ? wordsAsWritten(program.argv) : (program?.script ?? '');
+    return [what, wordsAsWritten(step.args)].filter(Boolean).join(' ');
   }
 
   private async openOutput(host: string, id: string): Promise<{ output: ProgramOutput; live: Map<OutputExpectationValue, OutputMatcher> }> {
@@ -442,6 +441,7 @@ export class StepRunner {
         const show = shows[index]!;
         let text = output.stdout + output.stderr;
         if (show.name === 'ps') text = withoutSocklabProcesses(text);
+        if (show.name === 'netstat' || show.name === 'ss') text = withPlainIpv4(text);
         const note = (line: string) => (text = text ? `${text.replace(/\n?$/, '\n')}${line}` : line);
         if (output.truncated) note('(the output went on; socklab shows its first 4 MB)');
         if (output.timedOut) note(`(no answer within ${formatSeconds(OBSERVE_MS)}: stopped)`);
@@ -552,6 +552,11 @@ class Readiness {
     const err = tailExcerpt(this.tails.stderr.text(), 400);
     return `standard output so far: ${out ? JSON.stringify(out) : '(nothing)'}${err ? `; standard error: ${JSON.stringify(err)}` : ''}`;
   }
+}
+
+/** Words of a command line as one would type them: those with spaces or quotes quoted. */
+export function wordsAsWritten(words: readonly string[]): string {
+  return words.map((word) => (/[\s"'\\$`]/.test(word) || word === '' ? JSON.stringify(word) : word)).join(' ');
 }
 
 /** How a stop went, in a few words: "ended by SIGTERM", "did not end on SIGTERM within 5 s; SIGKILL ended it". */

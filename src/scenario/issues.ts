@@ -1,6 +1,6 @@
 // A problem found in a scenario file, always tied to a place a person can open.
 
-export type IssueLayer = 'file' | 'yaml' | 'schema' | 'rules' | 'engine';
+export type IssueLayer = 'file' | 'yaml' | 'schema' | 'rules' | 'program' | 'engine';
 
 export interface ScenarioIssue {
   file: string;

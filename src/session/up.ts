@@ -9,7 +9,7 @@ import { LabSelectionError } from '../lab/selection-error.js';
 import { teardownRun } from '../lab/teardown.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { LoadedScenario } from '../scenario/load.js';
-import type { StartStep, Step } from '../scenario/model.js';
+import { visitSteps, type StartStep, type Step } from '../scenario/model.js';
 import { bringUp, takeDown, type LabSession } from './bring-up.js';
 
 export interface UpOptions {
@@ -30,9 +30,15 @@ export interface UpOptions {
 /** The most copies one `up` makes: a class, with room to spare. */
 export const MAX_COPIES = 200;
 
-/** The steps `up` runs: the background programs a lesson starts with (servers, routers' helpers). */
+/**
+ * The steps `up` runs: the background programs a lesson starts (servers, routers' helpers),
+ * wherever they are written, a capture's steps included (the capture itself is `socklab
+ * capture`'s to make, when wanted).
+ */
 export function setupSteps(steps: readonly Step[]): StartStep[] {
-  return steps.filter((step): step is StartStep => step.kind === 'start');
+  const starts: StartStep[] = [];
+  visitSteps(steps, { start: (step) => starts.push(step) });
+  return starts;
 }
 
 /** The names `up` gives: the lab's own, or NAME-1..NAME-N. Bad names fail before any engine call. */

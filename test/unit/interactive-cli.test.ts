@@ -15,7 +15,7 @@ describe('exec', () => {
 });
 
 describe('up', () => {
-  it("runs the scenario's start steps, in order, and nothing else", () => {
+  it("runs the scenario's start steps, in order, those inside a capture included, and nothing else", () => {
     const result = checkScenarioText(
       '/lessons/up.yaml',
       Buffer.from(`
@@ -34,10 +34,16 @@ steps:
   - start: client
     id: second
     command: "sleep 100"
+  - capture: { host: server }
+    steps:
+      - start: server
+        id: third
+        command: "sleep 100"
   - stop: first
 `),
     );
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    expect(setupSteps(result.loaded.scenario.steps).map((step) => ('id' in step ? step.id : undefined))).toEqual(['first', 'second']);
+    // A start inside a capture is one too.
+    expect(setupSteps(result.loaded.scenario.steps).map((step) => ('id' in step ? step.id : undefined))).toEqual(['first', 'second', 'third']);
   });
 });

@@ -1,7 +1,7 @@
 // Parsers of what the hosts print, and the who-sees-what join, on real outputs captured
 // from lab runs (copied from the nat-pat lesson).
 import { describe, expect, it } from 'vitest';
-import { parseNetstat } from '../../src/observe/netstat.js';
+import { parseNetstat, withPlainIpv4 } from '../../src/observe/netstat.js';
 import { parseConntrack } from '../../src/observe/conntrack.js';
 import { parsePs } from '../../src/observe/ps.js';
 import { matchesPattern } from '../../src/observe/endpoint.js';
@@ -21,9 +21,28 @@ conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.`;
 const ROUTER_B = `tcp      6 431998 ESTABLISHED src=203.0.113.1 dst=203.0.113.3 sport=59474 dport=80 src=10.10.10.67 dst=203.0.113.1 sport=60001 dport=59474 [ASSURED] mark=0 use=1`;
 
 describe('parseNetstat', () => {
-  it('reads TCP and UDP rows, with and without a state, and skips headers and tcp6', () => {
+  it("counts a dual-stack listener (Node's server.listen(port): tcp6 :::PORT) as listening on IPv4, its IPv4 peers as plain IPv4", () => {
+    const text = [
+      'Active Internet connections (servers and established)',
+      'Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name',
+      'tcp6       0      0 :::60001                :::*                    LISTEN      7/node',
+      'tcp6       0      0 ::ffff:10.0.0.10:60001  ::ffff:10.0.0.20:41234  ESTABLISHED 7/node',
+      'udp6       0      0 :::7001                 :::*                                8/node',
+    ].join('\n');
+    expect(parseNetstat(text)).toEqual([
+      { protocol: 'tcp', local: { ip: '0.0.0.0', port: 60001 }, remote: { ip: '0.0.0.0', port: 0 }, state: 'LISTEN', pid: 7, program: 'node' },
+      { protocol: 'tcp', local: { ip: '10.0.0.10', port: 60001 }, remote: { ip: '10.0.0.20', port: 41234 }, state: 'ESTABLISHED', pid: 7, program: 'node' },
+      { protocol: 'udp', local: { ip: '0.0.0.0', port: 7001 }, remote: { ip: '0.0.0.0', port: 0 }, state: '', pid: 8, program: 'node' },
+    ]);
+    // Shown as people read it, columns in place.
+    expect(withPlainIpv4('tcp6       0      0 ::ffff:10.0.0.10:60001  ::ffff:10.0.0.20:41234  ESTABLISHED 7/node')).toBe(
+      'tcp6       0      0 10.0.0.10:60001         10.0.0.20:41234         ESTABLISHED 7/node',
+    );
+  });
+
+  it('reads TCP and UDP rows, with and without a state, and skips headers', () => {
     const rows = parseNetstat(CLIENT_NETSTAT);
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(5);
     expect(rows[1]).toEqual({
       protocol: 'tcp',
       local: { ip: '192.168.0.10', port: 59474 },
@@ -34,6 +53,7 @@ describe('parseNetstat', () => {
     });
     expect(rows[2]).toMatchObject({ protocol: 'udp', state: '', local: { ip: '127.0.0.11', port: 57592 }, remote: { ip: '0.0.0.0', port: 0 } });
     expect(rows[3]).toMatchObject({ protocol: 'udp', state: 'ESTABLISHED', pid: 31 });
+    expect(rows[4]).toMatchObject({ protocol: 'tcp', state: 'LISTEN', local: { ip: '0.0.0.0', port: 80 } });
   });
 });
 

@@ -71,6 +71,19 @@ describe('a run step', () => {
     expect(shown.at(-1)).toMatch(/more output than the console shows .* all of it is in .*programs\/flood\.out/);
   });
 
+  it('is announced with its words as one would type them: multi-word arguments quoted', async () => {
+    const { lab } = fakeLab({ client: { program: () => ({ stdout: ['ok\n'], end: { code: 0 } }) } });
+    const { runner: steps, reporter } = runner(lab);
+    await steps.runAll(
+      model([
+        { run: 'client', command: ['chat-client', '--line', 'anna: who is here?'] },
+        { run: 'client', command: 'echo', args: ['--name', 'anna', 'it is "me"', ''] },
+      ]),
+    );
+    const headers = reporter.events.flatMap((event) => (event.kind === 'step' ? [event.description] : []));
+    expect(headers).toEqual(['run on client: chat-client --line "anna: who is here?"', 'run on client: echo --name anna "it is \\"me\\"" ""']);
+  });
+
   it('keeps at most 256 MB of an output in the run folder, and says where it was cut', async () => {
     const chunk = Buffer.alloc(1024 * 1024, 'x');
     const { lab } = fakeLab({ client: { program: () => ({ stdout: Array.from({ length: 260 }, () => chunk), end: { code: 0 } }) } });

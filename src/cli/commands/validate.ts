@@ -1,5 +1,7 @@
-// `socklab validate FILE...`: every issue of every file, without an engine.
+// `socklab validate FILE...`: every issue of every file, its programs built as a run builds
+// them, without an engine.
 import { checkScenarioFile } from '../../scenario/load.js';
+import { programIssues } from '../../session/check-programs.js';
 import { formatIssue, type ScenarioIssue } from '../../scenario/issues.js';
 import { EXIT } from '../errors.js';
 
@@ -7,7 +9,8 @@ export async function validateCommand(files: string[], options: { json?: boolean
   const results: { file: string; valid: boolean; issues: ScenarioIssue[] }[] = [];
   for (const file of files) {
     const result = await checkScenarioFile(file);
-    results.push({ file, valid: result.ok, issues: result.ok ? [] : result.issues });
+    const issues = result.ok ? await programIssues(result.loaded) : result.issues;
+    results.push({ file, valid: issues.length === 0, issues });
   }
   if (options.json) {
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
