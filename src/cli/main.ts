@@ -123,14 +123,18 @@ program
   .command('netstat')
   .description("a host's sockets (netstat -tuanp)")
   .argument('<host>', 'HOST, or LAB/HOST')
-  .action(action(async (host: string) => (await import('./commands/shortcuts.js')).shortcutCommand('netstat', host)));
+  .option('--raw', "everything, Docker's DNS resolver sockets included (hidden by default)")
+  .action(action(async (host: string, options: { raw?: boolean }) => (await import('./commands/shortcuts.js')).shortcutCommand('netstat', host, options)));
 
 program
   .command('ps')
   .description("a host's processes (ps aux); with no host or a lab's name, the same as status")
   .argument('[host]', 'HOST, LAB/HOST, or a lab')
   .option('--json', 'with no host: print the status as JSON')
-  .action(action(async (host: string | undefined, options: { json?: boolean }) => (await import('./commands/shortcuts.js')).psCommand(host, options)));
+  .option('--raw', "everything, Docker's and socklab's own processes included (hidden by default)")
+  .action(
+    action(async (host: string | undefined, options: { json?: boolean; raw?: boolean }) => (await import('./commands/shortcuts.js')).psCommand(host, options)),
+  );
 
 program
   .command('conntrack')

@@ -206,17 +206,3 @@ export const stopFollowingScript = (files: string[]) => {
 
 /** Quotes a word for sh. */
 export const shellQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-
-/**
- * socklab's own plumbing in a host's `ps`: the followers of a running lesson's output and
- * the observation command itself (with the `timeout` that bounds it). A student asked what
- * runs in the host, not how socklab watches it; the launcher stays (it is the program's
- * parent and says what it runs).
- */
-export function withoutSocklabProcesses(psOutput: string): string {
-  const follower = FOLLOW_COMMAND.join(' ');
-  return psOutput
-    .split('\n')
-    .filter((line) => !line.includes(`${follower} ${RUN_DIR_IN_HOST}/`) && !/ (timeout -s KILL \d+s )?sh -c ps aux$/.test(line))
-    .join('\n');
-}

@@ -25,9 +25,10 @@ import {
 } from '../scenario/model.js';
 import { OBSERVATION_COMMANDS, PARSEABLE } from '../observe/commands.js';
 import { ObservationLog } from '../observe/observation-log.js';
-import { parseNetstat, withPlainIpv4 } from '../observe/netstat.js';
+import { parseNetstat } from '../observe/netstat.js';
 import { parseConntrack } from '../observe/conntrack.js';
-import { describeEnd, withoutSocklabProcesses, type ProgramEnd } from '../in-host/contract.js';
+import { describeEnd, type ProgramEnd } from '../in-host/contract.js';
+import { shownObservation } from '../observe/plumbing.js';
 import { caughtUp, HOST_GOING, type StopResult } from '../in-host/in-host.js';
 import { checkExpectation, momentKey, momentReader, readHost, viewsOf, type HostReading, type View } from './expectations.js';
 import { parsePsAux } from '../observe/ps.js';
@@ -439,14 +440,14 @@ export class StepRunner {
     for (const [hostIndex, host] of hosts.entries()) {
       readings[hostIndex]!.forEach((output, index) => {
         const show = shows[index]!;
-        let text = output.stdout + output.stderr;
-        if (show.name === 'ps') text = withoutSocklabProcesses(text);
-        if (show.name === 'netstat' || show.name === 'ss') text = withPlainIpv4(text);
+        const shown = shownObservation(show.name, output.stdout + output.stderr);
+        let text = shown.text;
         const note = (line: string) => (text = text ? `${text.replace(/\n?$/, '\n')}${line}` : line);
+        if (shown.note) note(shown.note);
         if (output.truncated) note('(the output went on; socklab shows its first 4 MB)');
         if (output.timedOut) note(`(no answer within ${formatSeconds(OBSERVE_MS)}: stopped)`);
         reporter.observation(host, show.title, text);
-        if (show.name === 'netstat') this.observations.addSockets(host, parseNetstat(output.stdout));
+        if (show.name === 'netstat' || show.name === 'netstat-raw') this.observations.addSockets(host, parseNetstat(output.stdout));
         if (show.name === 'conntrack') this.observations.addFlows(host, parseConntrack(output.stdout));
         const view = show.name && SEEN_AS[show.name];
         if (view)
@@ -504,6 +505,14 @@ export class StepRunner {
 /** The observations an expectation can reuse, as the view it reads and in that view's text form. */
 const SEEN_AS: Partial<Record<ObservationName, { view: View; text: (stdout: string) => string }>> = {
   netstat: { view: 'sockets', text: (stdout) => stdout },
+  'netstat-raw': { view: 'sockets', text: (stdout) => stdout },
+  'ps-raw': {
+    view: 'processes',
+    text: (stdout) =>
+      parsePsAux(stdout)
+        .map((process) => `${process.pid} ${process.args}`)
+        .join('\n'),
+  },
   conntrack: { view: 'conntrack', text: (stdout) => stdout },
   ps: {
     view: 'processes',

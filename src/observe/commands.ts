@@ -12,6 +12,10 @@ export const OBSERVATION_COMMANDS: Record<Observation, string> = {
   'ip addr': 'ip addr',
   'ip route': 'ip route',
   iptables: 'iptables -t nat -S && iptables -S FORWARD',
+  // The same, shown as they come: nothing of Docker's or socklab's hidden (observe/plumbing.ts).
+  'netstat-raw': 'netstat -tuanp',
+  'ss-raw': 'ss -tuanp',
+  'ps-raw': 'ps aux',
 };
 
 /** For parsing: the forms whose columns the parsers in this folder expect. */

@@ -214,7 +214,7 @@ export const ParallelStep = z.strictObject({
 
 export const SleepStep = z.strictObject({ sleep: Duration });
 
-export const OBSERVATIONS = ['netstat', 'ss', 'ps', 'conntrack', 'ip addr', 'ip route', 'iptables'] as const;
+export const OBSERVATIONS = ['netstat', 'ss', 'ps', 'conntrack', 'ip addr', 'ip route', 'iptables', 'netstat-raw', 'ss-raw', 'ps-raw'] as const;
 export const ObserveStep = z.strictObject({
   observe: z.union([
     HostName,

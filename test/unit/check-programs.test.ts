@@ -30,7 +30,13 @@ describe('programIssues', () => {
     );
     const issues = await programIssues(await loadScenario(file));
     expect(issues.map(({ line, column, path, message, layer }) => ({ line, column, path, message, layer }))).toEqual([
-      { line: 2, column: 16, path: 'steps.0.program', message: `program 'broken.ts' does not build: Unexpected ")"; fix it, then validate again.`, layer: 'program' },
+      {
+        line: 2,
+        column: 16,
+        path: 'steps.0.program',
+        message: `program 'broken.ts' does not build: Unexpected ")"; fix it, then validate again.`,
+        layer: 'program',
+      },
       {
         line: 1,
         column: 23,
