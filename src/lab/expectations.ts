@@ -63,7 +63,7 @@ export type MomentReader = (host: string, view: View) => Promise<HostReading>;
  */
 export function momentReader(
   lab: LabAccess,
-  options: { log?: ObservationLog; signal?: AbortSignal; seen?: ReadonlyMap<string, HostReading> } = {},
+  options: { log?: ObservationLog; signal?: AbortSignal; seen?: ReadonlyMap<string, HostReading>; moment?: string } = {},
 ): MomentReader {
   const readings = new Map<string, Promise<HostReading>>([...(options.seen ?? [])].map(([key, reading]) => [key, Promise.resolve(reading)]));
   return (host, view) => {
@@ -71,8 +71,8 @@ export function momentReader(
     let reading = readings.get(key);
     if (!reading) {
       reading = readHost(lab, host, PARSEABLE[view], options.signal).then((result) => {
-        if (result.ok && view === 'sockets') options.log?.addSockets(host, parseNetstat(result.text));
-        if (result.ok && view === 'conntrack') options.log?.addFlows(host, parseConntrack(result.text));
+        if (result.ok && view === 'sockets') options.log?.addSockets(host, parseNetstat(result.text), options.moment);
+        if (result.ok && view === 'conntrack') options.log?.addFlows(host, parseConntrack(result.text), options.moment);
         return result;
       });
       readings.set(key, reading);

@@ -176,7 +176,7 @@ export class StepRunner {
   private async expect(step: ExpectStep, label: string, observed?: ReadonlyMap<string, HostReading>): Promise<void> {
     // One moment: every host view the expectations need, read at once, then checked. Right
     // after an observe step, that step's moment: what it showed is what is checked.
-    const read = momentReader(this.options.lab, { log: this.observations, signal: this.signal, seen: observed });
+    const read = momentReader(this.options.lab, { log: this.observations, signal: this.signal, seen: observed, moment: `step ${label}` });
     const sources = new Map<string, Promise<OutputSource | undefined>>();
     const outputs = (id: string) => sources.get(id) ?? sources.set(id, this.outputOf(id)).get(id)!;
     // The hosts are read while background output catches up; the header follows that output.
@@ -447,8 +447,8 @@ export class StepRunner {
         if (output.truncated) note('(the output went on; socklab shows its first 4 MB)');
         if (output.timedOut) note(`(no answer within ${formatSeconds(OBSERVE_MS)}: stopped)`);
         reporter.observation(host, show.title, text);
-        if (show.name === 'netstat' || show.name === 'netstat-raw') this.observations.addSockets(host, parseNetstat(output.stdout));
-        if (show.name === 'conntrack') this.observations.addFlows(host, parseConntrack(output.stdout));
+        if (show.name === 'netstat' || show.name === 'netstat-raw') this.observations.addSockets(host, parseNetstat(output.stdout), `step ${label}`);
+        if (show.name === 'conntrack') this.observations.addFlows(host, parseConntrack(output.stdout), `step ${label}`);
         const view = show.name && SEEN_AS[show.name];
         if (view)
           moment.set(
@@ -469,10 +469,10 @@ export class StepRunner {
     await Promise.all(
       lab.hosts.map(async (host) => {
         const sockets = await readHost(lab, host.name, PARSEABLE.sockets, this.signal);
-        if (sockets.ok) this.observations.addSockets(host.name, parseNetstat(sockets.text));
+        if (sockets.ok) this.observations.addSockets(host.name, parseNetstat(sockets.text), 'end of run');
         if (host.role === 'router') {
           const flows = await readHost(lab, host.name, PARSEABLE.conntrack, this.signal);
-          if (flows.ok) this.observations.addFlows(host.name, parseConntrack(flows.text));
+          if (flows.ok) this.observations.addFlows(host.name, parseConntrack(flows.text), 'end of run');
         }
       }),
     );

@@ -6,12 +6,15 @@ import type { SocketRecord } from './netstat.js';
 export interface SocketSnapshot {
   host: string;
   at: number;
+  /** When it was seen, in a reader's words: 'step 4', 'end of run'. */
+  moment: string;
   sockets: SocketRecord[];
 }
 
 export interface FlowSnapshot {
   router: string;
   at: number;
+  moment: string;
   flows: ConntrackFlow[];
 }
 
@@ -19,11 +22,11 @@ export class ObservationLog {
   readonly sockets: SocketSnapshot[] = [];
   readonly flows: FlowSnapshot[] = [];
 
-  addSockets(host: string, sockets: SocketRecord[]): void {
-    this.sockets.push({ host, at: Date.now(), sockets });
+  addSockets(host: string, sockets: SocketRecord[], moment = ''): void {
+    this.sockets.push({ host, at: Date.now(), moment, sockets });
   }
 
-  addFlows(router: string, flows: ConntrackFlow[]): void {
-    this.flows.push({ router, at: Date.now(), flows });
+  addFlows(router: string, flows: ConntrackFlow[], moment = ''): void {
+    this.flows.push({ router, at: Date.now(), moment, flows });
   }
 }

@@ -20,6 +20,12 @@ export interface Hop {
   dst: Endpoint;
   state?: string;
   note?: string;
+  /**
+   * When this hop was seen ('step 4', 'end of run'): hops are read at different moments
+   * (each observe or expect step reads some hosts), so a client can show ESTABLISHED beside a
+   * router's TIME_WAIT seen later.
+   */
+  seen: string;
 }
 
 export interface ConnectionPicture {
@@ -33,6 +39,7 @@ const flowKey = (router: string, flow: ConntrackFlow) => `${router} ${flow.proto
 interface RouterFlow {
   router: string;
   flow: ConntrackFlow;
+  moment: string;
 }
 
 /** The newest view of each flow per router, across all snapshots. */
@@ -41,17 +48,22 @@ function latestFlows(log: ObservationLog): RouterFlow[] {
   for (const snapshot of [...log.flows].sort((a, b) => a.at - b.at)) {
     for (const flow of snapshot.flows) {
       if (flow.protocol !== 'tcp' && flow.protocol !== 'udp') continue;
-      byKey.set(flowKey(snapshot.router, flow), { router: snapshot.router, flow });
+      byKey.set(flowKey(snapshot.router, flow), { router: snapshot.router, flow, moment: snapshot.moment });
     }
   }
   return [...byKey.values()];
 }
 
 /** The newest socket on `host`... or on any host, when the host is unknown: whichever matches. */
-function findSocket(log: ObservationLog, protocol: string, local: Endpoint, remote: Endpoint): { host: string; socket: SocketRecord } | undefined {
+function findSocket(
+  log: ObservationLog,
+  protocol: string,
+  local: Endpoint,
+  remote: Endpoint,
+): { host: string; socket: SocketRecord; moment: string } | undefined {
   for (const snapshot of [...log.sockets].sort((a, b) => b.at - a.at)) {
     const socket = snapshot.sockets.find((s) => s.protocol === protocol && s.state !== 'LISTEN' && same(s.local, local) && same(s.remote, remote));
-    if (socket) return { host: snapshot.host, socket };
+    if (socket) return { host: snapshot.host, socket, moment: snapshot.moment };
   }
   return undefined;
 }
@@ -80,20 +92,28 @@ export function whoSeesWhat(log: ObservationLog): ConnectionPicture[] {
     const hops: Hop[] = [];
     const client = findSocket(log, protocol, first.flow.original.src, first.flow.original.dst);
     if (client) {
-      hops.push({ host: client.host, seenWith: 'netstat', src: client.socket.local, dst: client.socket.remote, state: client.socket.state });
+      hops.push({ host: client.host, seenWith: 'netstat', src: client.socket.local, dst: client.socket.remote, state: client.socket.state, seen: client.moment });
     }
-    for (const { router, flow } of chain) {
-      hops.push({ host: router, seenWith: 'conntrack', direction: 'in', src: flow.original.src, dst: flow.original.dst, state: flow.state });
+    for (const { router, flow, moment } of chain) {
+      hops.push({ host: router, seenWith: 'conntrack', direction: 'in', src: flow.original.src, dst: flow.original.dst, state: flow.state, seen: moment });
       const notes = [
         flow.sourceNat ? 'source rewritten (masquerade / PAT)' : '',
         flow.destinationNat ? 'destination rewritten (port forward / DNAT)' : '',
       ].filter(Boolean);
-      hops.push({ host: router, seenWith: 'conntrack', direction: 'out', src: flow.srcAfter, dst: flow.dstAfter, note: notes.join(', ') || undefined });
+      hops.push({
+        host: router,
+        seenWith: 'conntrack',
+        direction: 'out',
+        src: flow.srcAfter,
+        dst: flow.dstAfter,
+        note: notes.join(', ') || undefined,
+        seen: moment,
+      });
     }
     const last = chain[chain.length - 1]!.flow;
     const server = findSocket(log, protocol, last.dstAfter, last.srcAfter);
     if (server) {
-      hops.push({ host: server.host, seenWith: 'netstat', src: server.socket.remote, dst: server.socket.local, state: server.socket.state });
+      hops.push({ host: server.host, seenWith: 'netstat', src: server.socket.remote, dst: server.socket.local, state: server.socket.state, seen: server.moment });
     }
     pictures.push({ protocol, hops });
   }
@@ -105,11 +125,12 @@ export function formatPicture(picture: ConnectionPicture): string {
   const rows = picture.hops.map((hop) => [
     `${hop.host}${hop.direction ? ` ${hop.direction}` : ''}`,
     hop.seenWith,
+    hop.seen,
     endpointText(hop.src),
     endpointText(hop.dst),
     [hop.state, hop.note].filter(Boolean).join('; '),
   ]);
-  const header = ['where', 'seen with', 'source', 'destination', ''];
+  const header = ['where', 'seen with', 'when', 'source', 'destination', ''];
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
   const line = (row: string[]) =>
     row

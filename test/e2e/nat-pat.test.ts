@@ -79,6 +79,8 @@ describe('scenarios/nat-pat.yaml', () => {
     expect(server.src).toEqual(aOut.src);
     expect(server.dst).toEqual({ ip: '10.10.10.67', port: 60001 });
 
+    // Every hop says when it was seen.
+    for (const seen of hops.map((each) => each.seen)) expect(seen).toMatch(/^(step [\d.]+|end of run)$/);
     const printed = reporter.events.find((e) => e.kind === 'section' && e.title === 'who sees what');
     expect(printed && 'text' in printed ? printed.text : '').toContain(`203.0.113.1:${aOut.src.port}`);
   });

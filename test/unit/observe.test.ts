@@ -94,10 +94,10 @@ describe('parsePs and endpoint patterns', () => {
 describe('whoSeesWhat', () => {
   it('joins client, both routers and server into one connection, hop by hop', () => {
     const log = new ObservationLog();
-    log.addSockets('client', parseNetstat(CLIENT_NETSTAT));
-    log.addSockets('server', parseNetstat(SERVER_NETSTAT));
-    log.addFlows('routerB', parseConntrack(ROUTER_B));
-    log.addFlows('routerA', parseConntrack(ROUTER_A));
+    log.addSockets('client', parseNetstat(CLIENT_NETSTAT), 'step 3');
+    log.addSockets('server', parseNetstat(SERVER_NETSTAT), 'step 3');
+    log.addFlows('routerB', parseConntrack(ROUTER_B), 'end of run');
+    log.addFlows('routerA', parseConntrack(ROUTER_A), 'end of run');
     const pictures = whoSeesWhat(log);
     expect(pictures).toHaveLength(1);
     expect(pictures[0]!.hops.map((hop) => `${hop.host}${hop.direction ? ` ${hop.direction}` : ''}`)).toEqual([
@@ -109,8 +109,9 @@ describe('whoSeesWhat', () => {
       'server',
     ]);
     const table = formatPicture(pictures[0]!);
-    expect(table).toMatch(/routerA out\s+conntrack\s+203\.0\.113\.1:59474\s+203\.0\.113\.3:80\s+source rewritten/);
-    expect(table).toMatch(/server\s+netstat\s+203\.0\.113\.1:59474\s+10\.10\.10\.67:60001\s+ESTABLISHED/);
+    // Each row says when it was seen: the ends at step 3, the routers at the end of the run.
+    expect(table).toMatch(/routerA out\s+conntrack\s+end of run\s+203\.0\.113\.1:59474\s+203\.0\.113\.3:80\s+source rewritten/);
+    expect(table).toMatch(/server\s+netstat\s+step 3\s+203\.0\.113\.1:59474\s+10\.10\.10\.67:60001\s+ESTABLISHED/);
   });
 
   it('explains nothing when no router translated anything', () => {
