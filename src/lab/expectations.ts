@@ -4,7 +4,7 @@
 // shows is read with a bounded command, once per host and view for all the expectations of
 // one moment: a host too busy to answer (a fork storm, its memory full) is a failed check
 // that says so, not a hung run.
-import type { ExpectationValue } from '../scenario/schema.js';
+import type { DISTINCT, ExpectationValue } from '../scenario/schema.js';
 import { parseNetstat, type SocketRecord } from '../observe/netstat.js';
 import { parseConntrack, type ConntrackFlow } from '../observe/conntrack.js';
 import { parsePs } from '../observe/ps.js';
@@ -105,6 +105,14 @@ async function sockets(context: CheckContext, host: string): Promise<SocketRecor
   return parseNetstat(reading.text);
 }
 
+/** What `distinct` counts the different values of, for one socket. */
+const DISTINCT_VALUE: Record<(typeof DISTINCT)[number], (socket: SocketRecord) => string> = {
+  remote_port: (socket) => String(socket.remote.port),
+  remote_address: (socket) => socket.remote.ip,
+  remote: (socket) => endpointText(socket.remote),
+  local_port: (socket) => String(socket.local.port),
+};
+
 /** Checks one expectation now; `subject` says what was expected, `failures` why it does not hold. */
 export async function checkExpectation(expectation: ExpectationValue, context: CheckContext): Promise<{ subject: string; failures: string[] }> {
   if ('output' in expectation) {
@@ -129,6 +137,20 @@ export async function checkExpectation(expectation: ExpectationValue, context: C
         ownedBy(s, want.program),
     );
     if (want.absent) return { subject: `${subject} absent`, failures: found.length ? [`found ${describeSockets(found)}`] : [] };
+    if (want.count !== undefined || want.at_least !== undefined) {
+      const counted = want.distinct ? new Set(found.map((socket) => DISTINCT_VALUE[want.distinct!](socket))).size : found.length;
+      const what = want.distinct ? `different ${want.distinct.replace('_', ' ')}s` : 'such connections';
+      const wanted = want.count !== undefined ? `exactly ${want.count}` : `at least ${want.at_least}`;
+      const holds = want.count !== undefined ? counted === want.count : counted >= want.at_least!;
+      return {
+        subject: `${subject}: ${wanted} ${what}`,
+        failures: holds
+          ? []
+          : [
+              `${counted} ${what}${found.length ? `: ${describeSockets(found)}` : `; ${want.host} has ${describeSockets(all.filter((s) => s.state !== 'LISTEN'))}`}`,
+            ],
+      };
+    }
     if (found.length > 0) return { subject, failures: [] };
     return { subject, failures: [`no such connection; ${want.host} has ${describeSockets(all.filter((s) => s.state !== 'LISTEN'))}`] };
   }
@@ -146,6 +168,7 @@ export async function checkExpectation(expectation: ExpectationValue, context: C
         (!want.address || s.local.ip === want.address || s.local.ip === '0.0.0.0') &&
         ownedBy(s, want.program),
     );
+    if (want.absent) return { subject: `${subject} absent`, failures: found.length ? [`found ${describeSockets(found)}`] : [] };
     const listeners = all.filter((s) => s.state === 'LISTEN' || s.protocol === 'udp');
     return { subject, failures: found.length ? [] : [`nothing listens there; listening: ${describeSockets(listeners)}`] };
   }
@@ -169,16 +192,17 @@ export async function checkExpectation(expectation: ExpectationValue, context: C
         (!want.src_after || matchesPattern(f.srcAfter, want.src_after)) &&
         (!want.dst_after || matchesPattern(f.dstAfter, want.dst_after)),
     );
+    if (want.absent) return { subject: `${subject} absent`, failures: found.length ? [`found ${describeFlows(found)}`] : [] };
     return { subject, failures: found.length ? [] : [`no such translation; ${want.router} tracks ${describeFlows(flows)}`] };
   }
   const want = expectation.process;
   const pattern = (want.running ?? want.not_running)!;
-  const subject = want.running ? `${want.host}: process '${pattern}' running` : `${want.host}: no process '${pattern}'`;
+  const subject = want.running && !want.absent ? `${want.host}: process '${pattern}' running` : `${want.host}: no process '${pattern}'`;
   const reading = await context.read(want.host, 'processes');
   if (!reading.ok) return { subject, failures: [reading.why] };
   const processes = parsePs(reading.text).filter((p) => !p.args.startsWith('ps ') && !p.args.startsWith('sh -c ps ') && !p.args.startsWith('timeout '));
   const matching = processes.filter((p) => p.args.includes(pattern));
-  if (want.running) {
+  if (want.running && !want.absent) {
     return { subject, failures: matching.length ? [] : [`no process matches; running: ${listed(processes.map((p) => p.args))}`] };
   }
   return { subject, failures: matching.length ? [`found: ${listed(matching.map((p) => `${p.pid} ${p.args}`))}`] : [] };

@@ -15,10 +15,17 @@ export function parseEndpoint(text: string): Endpoint | undefined {
 
 export const endpointText = (endpoint: Endpoint) => `${endpoint.ip}:${endpoint.port || '*'}`;
 
-/** Matches an endpoint against 'ip:port' where either side may be '*'. */
+/** Matches an endpoint against 'ip:port' where either side may be '*', and so may any of the address's numbers ('192.168.77.*:*'). */
 export function matchesPattern(endpoint: Endpoint, pattern: string): boolean {
   const at = pattern.lastIndexOf(':');
   const ip = pattern.slice(0, at);
   const port = pattern.slice(at + 1);
-  return (ip === '*' || ip === endpoint.ip) && (port === '*' || Number(port) === endpoint.port);
+  return matchesAddress(endpoint.ip, ip) && (port === '*' || Number(port) === endpoint.port);
+}
+
+function matchesAddress(address: string, pattern: string): boolean {
+  if (pattern === '*' || pattern === address) return true;
+  const want = pattern.split('.');
+  const have = address.split('.');
+  return want.length === 4 && have.length === 4 && want.every((octet, index) => octet === '*' || Number(octet) === Number(have[index]));
 }

@@ -92,7 +92,14 @@ export function whoSeesWhat(log: ObservationLog): ConnectionPicture[] {
     const hops: Hop[] = [];
     const client = findSocket(log, protocol, first.flow.original.src, first.flow.original.dst);
     if (client) {
-      hops.push({ host: client.host, seenWith: 'netstat', src: client.socket.local, dst: client.socket.remote, state: client.socket.state, seen: client.moment });
+      hops.push({
+        host: client.host,
+        seenWith: 'netstat',
+        src: client.socket.local,
+        dst: client.socket.remote,
+        state: client.socket.state,
+        seen: client.moment,
+      });
     }
     for (const { router, flow, moment } of chain) {
       hops.push({ host: router, seenWith: 'conntrack', direction: 'in', src: flow.original.src, dst: flow.original.dst, state: flow.state, seen: moment });
@@ -113,7 +120,14 @@ export function whoSeesWhat(log: ObservationLog): ConnectionPicture[] {
     const last = chain[chain.length - 1]!.flow;
     const server = findSocket(log, protocol, last.dstAfter, last.srcAfter);
     if (server) {
-      hops.push({ host: server.host, seenWith: 'netstat', src: server.socket.remote, dst: server.socket.local, state: server.socket.state, seen: server.moment });
+      hops.push({
+        host: server.host,
+        seenWith: 'netstat',
+        src: server.socket.remote,
+        dst: server.socket.local,
+        state: server.socket.state,
+        seen: server.moment,
+      });
     }
     pictures.push({ protocol, hops });
   }

@@ -26,7 +26,7 @@ export const Port = z
   .min(1, { error: (issue) => `port ${String(issue.input)} is out of range: a port number is 1 to 65535` })
   .max(65535, { error: (issue) => `port ${String(issue.input)} is out of range: a port number is 1 to 65535` });
 
-const ADDRESS_PATTERN = /^(\*|\d{1,3}(\.\d{1,3}){3}):(\*|\d{1,5})$/;
+const ADDRESS_PATTERN = /^(\*|(\d{1,3}|\*)(\.(\d{1,3}|\*)){3}):(\*|\d{1,5})$/;
 const ADDRESS_PORT = /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/;
 
 /**
@@ -36,7 +36,7 @@ const ADDRESS_PORT = /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/;
 function checkAddressAndPort(value: string, ctx: z.RefinementCtx): void {
   if (!ADDRESS_PATTERN.test(value)) return; // the pattern's own message covers it
   const [ip = '', port = ''] = value.split(':');
-  if (ip !== '*' && ip.split('.').some((octet) => Number(octet) > 255)) {
+  if (ip !== '*' && ip.split('.').some((octet) => octet !== '*' && Number(octet) > 255)) {
     ctx.addIssue({ code: 'custom', message: `${ip} is not an IPv4 address: each of its four numbers is 0 to 255` });
   }
   if (port !== '*' && (Number(port) < 1 || Number(port) > 65535)) {
@@ -47,7 +47,10 @@ function checkAddressAndPort(value: string, ctx: z.RefinementCtx): void {
 /** `ip:port` where either side may be `*` (any), as ports and addresses are often ephemeral. */
 export const AddressPattern = z
   .string()
-  .regex(ADDRESS_PATTERN, "expected 'address:port' where either part may be '*', e.g. '10.0.0.10:60001' or '10.0.0.20:*'")
+  .regex(
+    ADDRESS_PATTERN,
+    "expected 'address:port' where either part, or a number of the address, may be '*', e.g. '10.0.0.10:60001', '10.0.0.20:*' or '192.168.0.*:*'",
+  )
   .superRefine(checkAddressAndPort);
 
 /** Seconds as a number, or a string with a unit: '500ms', '10s', '2m'. */
@@ -243,6 +246,9 @@ export const WaitStep = z.strictObject({
  * TCP states as netstat prints them. LISTEN is left out on purpose: a connection expectation
  * never matches a listening socket; `listening:` checks those.
  */
+/** What a connection expectation can count the different values of. */
+export const DISTINCT = ['remote_port', 'remote_address', 'remote', 'local_port'] as const;
+
 export const TCP_STATES = ['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSING'] as const;
 
 export const Expectation = z.union(
@@ -256,7 +262,13 @@ export const Expectation = z.union(
         local: AddressPattern,
         remote: AddressPattern,
         program: z.string().optional().describe("The socket's program as netstat names it (node, python3); its PID is never fixed"),
-        absent: z.boolean().optional(),
+        absent: z.boolean().optional().describe('No such connection'),
+        count: z.number().int().min(0).optional().describe('Exactly this many such connections (or distinct values, with `distinct`)'),
+        at_least: z.number().int().min(1).optional().describe('At least this many such connections (or distinct values, with `distinct`)'),
+        distinct: z
+          .enum(DISTINCT)
+          .optional()
+          .describe('Count the different values of this among the connections, e.g. remote_port: one public address, two ports'),
       }),
     }),
     z.strictObject({
@@ -266,6 +278,7 @@ export const Expectation = z.union(
         port: Port,
         address: IPv4.optional(),
         program: z.string().optional().describe("The socket's program as netstat names it (node, python3); its PID is never fixed"),
+        absent: z.boolean().optional().describe('Nothing listens there'),
       }),
     }),
     z.strictObject({
@@ -276,10 +289,16 @@ export const Expectation = z.union(
         dst: AddressPattern.optional().describe('Original destination'),
         src_after: AddressPattern.optional().describe('Source after NAT (masquerade)'),
         dst_after: AddressPattern.optional().describe('Destination after NAT (port forward)'),
+        absent: z.boolean().optional().describe('No such translation'),
       }),
     }),
     z.strictObject({
-      process: z.strictObject({ host: HostName, running: z.string().optional(), not_running: z.string().optional() }),
+      process: z.strictObject({
+        host: HostName,
+        running: z.string().optional(),
+        not_running: z.string().optional(),
+        absent: z.boolean().optional().describe('With `running`: no such process (the same as `not_running`)'),
+      }),
     }),
   ],
   { error: 'an expectation is one of: output, connection, listening, translation, process' },

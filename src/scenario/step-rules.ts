@@ -128,12 +128,24 @@ export function checkSteps(scenario: Scenario, report: Report): void {
             );
           }
         } else if ('connection' in expectation) {
-          checkHost([...at, 'connection', 'host'], expectation.connection.host);
+          const connection = expectation.connection;
+          checkHost([...at, 'connection', 'host'], connection.host);
+          const counts = (['absent', 'count', 'at_least'] as const).filter((key) => connection[key] !== undefined);
+          if (counts.length > 1)
+            report([...at, 'connection', counts[1]!], `give one of 'absent', 'count' or 'at_least', not ${counts.map((key) => `'${key}'`).join(' and ')}.`);
+          if (connection.distinct && connection.count === undefined && connection.at_least === undefined) {
+            report(
+              [...at, 'connection', 'distinct'],
+              `'distinct' says what to count: add 'count: N' or 'at_least: N' (e.g. distinct: remote_port with count: 2).`,
+            );
+          }
         } else if ('listening' in expectation) {
           checkHost([...at, 'listening', 'host'], expectation.listening.host);
         } else if ('process' in expectation) {
           checkHost([...at, 'process', 'host'], expectation.process.host);
           if (!expectation.process.running === !expectation.process.not_running) report([...at, 'process'], `give exactly one of 'running' or 'not_running'.`);
+          else if (expectation.process.absent && !expectation.process.running)
+            report([...at, 'process', 'absent'], `'absent' goes with 'running: NAME' (no such process); 'not_running' says the same alone.`);
         } else {
           const router = expectation.translation.router;
           checkHost([...at, 'translation', 'router'], router, 'router');
