@@ -15,12 +15,13 @@ const flags = parseCli({
   options: {
     host: hostFlag(),
     port: portFlag(60001, 'server TCP port'),
+    'local-port': portFlag(0, 'bind this local port before connecting (0: the kernel picks one)'),
     timeout: timeoutFlag(10, 'seconds to wait for the connection and for the data'),
   },
 });
 
 runMain(NAME, async () => {
-  const socket = await connectTcp(flags.host, flags.port, flags.timeout);
+  const socket = await connectTcp(flags.host, flags.port, flags.timeout, false, flags['local-port'] || undefined);
   const local = localOf(socket);
   // What arrives is printed at once, as the seed's recv() returns with the first data: a
   // server that holds the connection open after its greeting (--hold) is seen greeting.

@@ -220,6 +220,16 @@ const LESSONS: Record<string, LessonNotes> = {
       'the `who sees what` table at the end, hop by hop.',
     ],
   },
+  'pat-two-clients': {
+    seeds: ['004'],
+    teaches: `Seed 004's PAT says that the router tells its LAN's hosts apart by port: many private addresses share one public address, each connection with a port of its own. Here two clients on one LAN, alice and bob, both bind the same local port 50000 before connecting to one server on "the Internet". Both leave the router as 203.0.113.1; the router keeps 50000 for the first and must give the second another port, or the server could not tell them apart.`,
+    lookFor: [
+      "each client's `local address 192.168.0.1X:50000`: on its own host, each end really is port 50000;",
+      "the router's conntrack: two flows from :50000, both leaving as 203.0.113.1, one of them with a new port;",
+      "the server's netstat: two connections from 203.0.113.1, one from port 50000 and one from the port the router chose;",
+      'the expectations that count it: one remote address, two different remote ports, exactly one still 50000.',
+    ],
+  },
 };
 
 /** Runs `socklab run FILE` with NO_COLOR and returns everything it printed, in order. */

@@ -117,10 +117,11 @@ export function bindUdp(socket: dgram.Socket, bind: string, port: number): Promi
  * Connect over TCP. Rejects with a Failure like
  * `connect to 10.0.0.10:60001 failed: ECONNREFUSED` or `... timed out after 10s`.
  */
-export function connectTcp(host: string, port: number, timeoutSec: number, allowHalfOpen = false): Promise<net.Socket> {
+export function connectTcp(host: string, port: number, timeoutSec: number, allowHalfOpen = false, localPort?: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const target = fmtAddr(host, port);
-    const socket = net.connect({ host, port, allowHalfOpen });
+    // localPort: bind this end first, as Python's s.bind(('', port)) before s.connect().
+    const socket = net.connect({ host, port, allowHalfOpen, ...(localPort ? { localPort } : {}) });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Failure(`connect to ${target} timed out after ${timeoutSec}s`));
