@@ -105,6 +105,13 @@ async function sockets(context: CheckContext, host: string): Promise<SocketRecor
   return parseNetstat(reading.text);
 }
 
+const DISTINCT_WORDS: Record<(typeof DISTINCT)[number], string> = {
+  remote_port: 'remote port(s)',
+  remote_address: 'remote address(es)',
+  remote: 'remote address:port pair(s)',
+  local_port: 'local port(s)',
+};
+
 /** What `distinct` counts the different values of, for one socket. */
 const DISTINCT_VALUE: Record<(typeof DISTINCT)[number], (socket: SocketRecord) => string> = {
   remote_port: (socket) => String(socket.remote.port),
@@ -139,7 +146,7 @@ export async function checkExpectation(expectation: ExpectationValue, context: C
     if (want.absent) return { subject: `${subject} absent`, failures: found.length ? [`found ${describeSockets(found)}`] : [] };
     if (want.count !== undefined || want.at_least !== undefined) {
       const counted = want.distinct ? new Set(found.map((socket) => DISTINCT_VALUE[want.distinct!](socket))).size : found.length;
-      const what = want.distinct ? `different ${want.distinct.replace('_', ' ')}s` : 'such connections';
+      const what = want.distinct ? `different ${DISTINCT_WORDS[want.distinct]}` : 'such connection(s)';
       const wanted = want.count !== undefined ? `exactly ${want.count}` : `at least ${want.at_least}`;
       const holds = want.count !== undefined ? counted === want.count : counted >= want.at_least!;
       return {

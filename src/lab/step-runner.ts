@@ -176,7 +176,7 @@ export class StepRunner {
   private async expect(step: ExpectStep, label: string, observed?: ReadonlyMap<string, HostReading>): Promise<void> {
     // One moment: every host view the expectations need, read at once, then checked. Right
     // after an observe step, that step's moment: what it showed is what is checked.
-    const read = momentReader(this.options.lab, { log: this.observations, signal: this.signal, seen: observed, moment: `step ${label}` });
+    const read = momentReader(this.options.lab, { log: this.observations, signal: this.signal, seen: observed, moment: label });
     const sources = new Map<string, Promise<OutputSource | undefined>>();
     const outputs = (id: string) => sources.get(id) ?? sources.set(id, this.outputOf(id)).get(id)!;
     // The hosts are read while background output catches up; the header follows that output.
@@ -298,7 +298,9 @@ export class StepRunner {
         }
         return undefined;
       },
-      { timeoutMs, intervalMs: 100, signal: this.signal, wake: readiness.textArrived },
+      // A text wait is woken by the text itself: the polls only notice a program that ended,
+      // and may grow sparse (thirty labs coming up at once ask the engine less often).
+      { timeoutMs, intervalMs: 100, maxIntervalMs: port ? 250 : 1_000, signal: this.signal, wake: readiness.textArrived },
     );
     if (outcome === 'ready') return;
     if (outcome) {
@@ -447,8 +449,8 @@ export class StepRunner {
         if (output.truncated) note('(the output went on; socklab shows its first 4 MB)');
         if (output.timedOut) note(`(no answer within ${formatSeconds(OBSERVE_MS)}: stopped)`);
         reporter.observation(host, show.title, text);
-        if (show.name === 'netstat' || show.name === 'netstat-raw') this.observations.addSockets(host, parseNetstat(output.stdout), `step ${label}`);
-        if (show.name === 'conntrack') this.observations.addFlows(host, parseConntrack(output.stdout), `step ${label}`);
+        if (show.name === 'netstat' || show.name === 'netstat-raw') this.observations.addSockets(host, parseNetstat(output.stdout), label);
+        if (show.name === 'conntrack') this.observations.addFlows(host, parseConntrack(output.stdout), label);
         const view = show.name && SEEN_AS[show.name];
         if (view)
           moment.set(

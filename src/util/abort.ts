@@ -107,16 +107,19 @@ export async function orLate<T, L>(promise: Promise<T>, ms: number, late: L): Pr
  */
 export async function poll<T>(
   check: () => Promise<T | undefined>,
-  options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal; wake?: Promise<unknown> },
+  options: { timeoutMs: number; intervalMs?: number; maxIntervalMs?: number; signal?: AbortSignal; wake?: Promise<unknown> },
 ): Promise<T | undefined> {
   const until = Date.now() + options.timeoutMs;
+  // With maxIntervalMs the wait grows by half each time up to it: a long wait asks less often.
+  let next = options.intervalMs ?? 100;
   for (;;) {
     options.signal?.throwIfAborted();
     const value = await check();
     if (value !== undefined) return value;
     const left = until - Date.now();
     if (left <= 0) return undefined;
-    const interval = Math.min(options.intervalMs ?? 100, left);
+    const interval = Math.min(next, left);
+    next = Math.min(next * 1.5, options.maxIntervalMs ?? next);
     // `wake` (something the check looks at has changed) cuts the wait short; an abort is
     // then seen at the next check, within one interval.
     await (options.wake ? orLate(options.wake, interval, undefined) : sleep(interval, options.signal));

@@ -28,11 +28,11 @@ describe('counting connections', () => {
     expect((await check({ connection: { ...base, distinct: 'remote_port', count: 2 } })).failures).toEqual([]);
     expect((await check({ connection: { ...base, distinct: 'remote_address', count: 1 } })).failures).toEqual([]);
     expect((await check({ connection: { ...base, at_least: 3 } })).failures).toEqual([
-      '2 such connections: tcp 10.10.10.67:60001 203.0.113.1:50001 ESTABLISHED 7/node; tcp 10.10.10.67:60001 203.0.113.1:1024 ESTABLISHED 7/node',
+      '2 such connection(s): tcp 10.10.10.67:60001 203.0.113.1:50001 ESTABLISHED 7/node; tcp 10.10.10.67:60001 203.0.113.1:1024 ESTABLISHED 7/node',
     ]);
     const one = await check({ connection: { ...base, distinct: 'remote_port', count: 1 } });
-    expect(one.subject).toBe('server: connection 10.10.10.67:60001 <-> 203.0.113.1:*: exactly 1 different remote ports');
-    expect(one.failures[0]).toMatch(/^2 different remote ports: /);
+    expect(one.subject).toBe('server: connection 10.10.10.67:60001 <-> 203.0.113.1:*: exactly 1 different remote port(s)');
+    expect(one.failures[0]).toMatch(/^2 different remote port\(s\): /);
   });
 
   it('takes a wildcard in any number of the address', async () => {
