@@ -2,8 +2,10 @@
 // in alternating rounds, and returns rows for the table (scripts/bench/report.ts).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bundlePrograms } from '../../programs/build.js';
 import type { ResultRow, Series } from './report.js';
 import { aptInstall, checkInterrupted, freeBlock, onPath, removeBaselineObjects, timed } from './process.js';
@@ -169,14 +171,16 @@ const natPat: BenchCase = {
   },
 };
 
-const LESSONS_CASE = 'the 22 lessons (socklab test scenarios/)';
+/** How many lessons scenarios/ holds, as the case's name says. */
+const LESSON_COUNT = readdirSync(fileURLToPath(new URL('../../scenarios/', import.meta.url))).filter((name) => name.endsWith('.yaml')).length;
+const LESSONS_CASE = `the ${LESSON_COUNT} lessons (socklab test scenarios/)`;
 
 const lessons: BenchCase = {
   id: 'lessons',
   title: LESSONS_CASE,
   rounds: { full: 3, quick: 1 },
   about:
-    '**The 22 lessons.** `socklab test scenarios/` with its default number of jobs against the same with `--jobs 1` ' +
+    `**The ${LESSON_COUNT} lessons.** \`socklab test scenarios/\` with its default number of jobs against the same with \`--jobs 1\` ` +
     '(one lesson after another). Target: the default at most 0.5 times the sequential run.',
   async run(ctx, rounds) {
     if (!socklabHasOption(ctx, 'test', '--jobs')) {
