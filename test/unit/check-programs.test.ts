@@ -1,6 +1,6 @@
 // `validate` builds a scenario's TypeScript and JavaScript programs as a run would: a syntax
 // error or an import that cannot be found is an issue at the program's own line and column.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,6 +47,15 @@ describe('programIssues', () => {
     ]);
     expect(issues[0]!.file).toMatch(/broken\.ts$/);
     expect(issues[1]!.file).toMatch(/lost\.ts$/);
+  });
+
+  it("resolves npm packages from the scenario folder's node_modules", async () => {
+    const file = lesson({ 'uses-package.ts': "import { greet } from 'greeter';\nconsole.log(greet('lab'));\n" }, '  - run: a\n    program: uses-package.ts\n');
+    const dir = join(file, '..');
+    mkdirSync(join(dir, 'node_modules', 'greeter'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', 'greeter', 'package.json'), '{ "name": "greeter", "main": "index.js" }');
+    writeFileSync(join(dir, 'node_modules', 'greeter', 'index.js'), 'exports.greet = (who) => `hello ${who}`;\n');
+    expect(await programIssues(await loadScenario(file))).toEqual([]);
   });
 
   it('finds nothing to say about programs that build', async () => {
