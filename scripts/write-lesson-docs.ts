@@ -220,6 +220,16 @@ const LESSONS: Record<string, LessonNotes> = {
       'the `who sees what` table at the end, hop by hop.',
     ],
   },
+  'bind-localhost': {
+    seeds: ['000', '004'],
+    teaches: `The seeds' servers bind \`127.0.0.1\` (or \`localhost\`): on one laptop, where client and server share the loopback interface, that works. A break-it lesson: moved to two hosts, the same server is out of reach. Only the server's own host can reach its loopback address; from the client, nothing listens on 10.0.0.10:60001 and the server's kernel refuses the connection. Binding \`0.0.0.0\` (every address of the host) is the fix, and the lesson checks it.`,
+    lookFor: [
+      'the expectations after the first start: listening on 127.0.0.1:60001, and nothing on 10.0.0.10:60001;',
+      "the client's `ECONNREFUSED`: the server's kernel answered the SYN with a reset;",
+      'the same client program on the server itself reaches 127.0.0.1 and is greeted;',
+      'after the fix, the server prints `connection from 10.0.0.20:PORT`.',
+    ],
+  },
   'pat-two-clients': {
     seeds: ['004'],
     teaches: `Seed 004's PAT says that the router tells its LAN's hosts apart by port: many private addresses share one public address, each connection with a port of its own. Here two clients on one LAN, alice and bob, both bind the same local port 50000 before connecting to one server on "the Internet". Both leave the router as 203.0.113.1; the router keeps 50000 for the first and must give the second another port, or the server could not tell them apart.`,

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import type { ContainerInfo, ImageInfo, NetworkInfo, Runtime } from '../runtime/runtime.js';
 import { LABEL } from '../runtime/labels.js';
-import { LAB_IMAGE_REPO, labImageRef, recipeDir } from '../image/lab-image.js';
+import { LAB_IMAGE_REPO, labImagePackages, labImageRef, recipeDir } from '../image/lab-image.js';
 import { runState, snapshotEngine, strayRuleRuns, type EngineSnapshot } from '../lab/cleanup.js';
 import type { LabInfo } from '../lab/labs.js';
 import { currentOwner, ownerText } from '../lab/ownership.js';
@@ -112,11 +112,12 @@ async function probe(runtime: Runtime, image: string): Promise<ProbeResult | Err
 
 // ---- the lab image ----------------------------------------------------------------------
 
-export function imageVerdict(ref: string, present: ImageInfo | undefined, recipe: string): CheckResult {
+export function imageVerdict(ref: string, present: ImageInfo | undefined, recipe: string, packages: readonly string[] = []): CheckResult {
   const name = 'lab image';
   const where = relative(process.cwd(), recipe) || recipe;
   if (present) {
-    return { name, verdict: 'ok', detail: `${ref} is present (${(present.sizeBytes / 1e6).toFixed(0)} MB) and matches the recipe in ${where}` };
+    const holds = packages.length > 0 ? `; it holds ${packages.join(', ')}` : '';
+    return { name, verdict: 'ok', detail: `${ref} is present (${(present.sizeBytes / 1e6).toFixed(0)} MB) and matches the recipe in ${where}${holds}` };
   }
   return {
     name,
@@ -241,7 +242,7 @@ export async function runChecks(runtime: Runtime): Promise<CheckResult[]> {
     runtime.listContainers([LABEL.run]),
     runtime.listNetworks(),
   ]);
-  results.push(imageVerdict(ref, present, recipeDir()));
+  results.push(imageVerdict(ref, present, recipeDir(), labImagePackages()));
   results.push(oldImagesVerdict(ref, images, containers));
 
   if (present) {

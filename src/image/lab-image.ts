@@ -28,6 +28,14 @@ export function recipeDir(env = process.env): string {
   return env.SOCKLAB_IMAGE_RECIPE_DIR || LAB_IMAGE_DIR;
 }
 
+/** The Debian packages the recipe installs (for `doctor` to list). */
+export function labImagePackages(dir = recipeDir()): string[] {
+  return readFileSync(join(dir, 'packages.txt'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
 export function recipeHash(dir = recipeDir()): string {
   const hash = createHash('sha256');
   for (const file of RECIPE_FILES) {

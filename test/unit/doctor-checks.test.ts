@@ -1,6 +1,7 @@
 // `socklab doctor`'s verdicts from what the engine reports, without an engine:
 // the probe's answers, netem and its fallback, images, subnet clashes, leftovers, and the
 // summary that decides the exit code.
+import { labImagePackages } from '../../src/image/lab-image.js';
 import { describe, expect, it } from 'vitest';
 import type { ContainerInfo, NetworkInfo } from '../../src/runtime/runtime.js';
 import { LABEL } from '../../src/runtime/labels.js';
@@ -65,6 +66,11 @@ describe('images', () => {
     expect(absent).toMatchObject({ verdict: 'fail', repair: 'image', fix: expect.stringMatching(/^socklab image build/) });
     expect(absent.detail).toMatch(/^socklab-lab:abc is absent/);
     expect(imageVerdict('socklab-lab:abc', { ref: 'socklab-lab:abc', sizeBytes: 268e6 }, '/x').detail).toMatch(/present \(268 MB\)/);
+  });
+
+  it('lists what the image holds, the path and name tools included', () => {
+    const present = imageVerdict('socklab-lab:abc', { ref: 'socklab-lab:abc', sizeBytes: 268e6 }, '/x', labImagePackages());
+    expect(present.detail).toMatch(/; it holds nodejs, python3, .*tcpdump.*traceroute, iputils-tracepath, curl, bind9-dnsutils/);
   });
 
   it('lists images of older recipes, and offers to remove only those no lab uses', () => {
