@@ -230,6 +230,16 @@ const LESSONS: Record<string, LessonNotes> = {
       'after the fix, the server prints `connection from 10.0.0.20:PORT`.',
     ],
   },
+  'routed-two-hops': {
+    seeds: ['004'],
+    teaches: `Seed 004 draws routers between the client and the server and lets them translate addresses. Before translation there is routing: this lesson has two routers and no NAT. Each router knows the far network through the other (a static route each), every packet's TTL drops by one per router, and the server sees the client's own address, since nobody rewrote it.`,
+    lookFor: [
+      "`ip route` on every host: the client's and the server's default routes, each router's static route to the far side;",
+      "ping's `ttl=62`: Linux sends 64, each router takes one;",
+      "tracepath's hops: 10.1.0.1, then 10.2.0.2, then the server, found by the TTL it sets on each probe;",
+      "the server's `connection from 10.1.0.10:PORT` and r1's conntrack: the same addresses before and after the router.",
+    ],
+  },
   'pat-two-clients': {
     seeds: ['004'],
     teaches: `Seed 004's PAT says that the router tells its LAN's hosts apart by port: many private addresses share one public address, each connection with a port of its own. Here two clients on one LAN, alice and bob, both bind the same local port 50000 before connecting to one server on "the Internet". Both leave the router as 203.0.113.1; the router keeps 50000 for the first and must give the second another port, or the server could not tell them apart.`,
