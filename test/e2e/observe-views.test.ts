@@ -40,7 +40,7 @@ describe('netstat and ps as a student reads them', () => {
     const raw = await runCli(['netstat', `${LAB}/server`, '--raw']);
     expect(raw.stdout).toContain('127.0.0.11');
     // The path and name tools are in every host.
-    const tools = await runCli(['exec', `${LAB}/client`, '--', 'sh', '-c', 'command -v traceroute tracepath curl dig']);
+    const tools = await runCli(['exec', `${LAB}/client`, '--', 'sh', '-c', 'for tool in traceroute tracepath curl dig; do command -v $tool || exit 1; done']);
     expect(tools.code, tools.stderr).toBe(0);
     expect(tools.stdout.trim().split('\n')).toHaveLength(4);
     expect((await runCli(['down', LAB])).code).toBe(0);
