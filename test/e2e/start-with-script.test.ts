@@ -70,4 +70,19 @@ describe('starting a host with its setup script', () => {
     expect(started).toMatchObject({ ready: false, timedOut: true });
     expect(Date.now() - before).toBeLessThan(8_000);
   });
+
+  it('gives way to an interruption while the container starts, with nothing left unhandled', async () => {
+    // An interruption that came while the start call was under way once rejected a promise
+    // nobody awaited yet: the process died of it (Ctrl+C during bring-up) and left the lab.
+    const container = await host('interrupted');
+    const controller = new AbortController();
+    const starting = runtime.startWithScript(container, `{\necho '${READY}'\nexec sleep infinity\n} </dev/null`, {
+      readyLine: READY,
+      timeoutMs: 10_000,
+      signal: controller.signal,
+    });
+    // After the attach (milliseconds), while the engine starts the container (a few hundred).
+    setTimeout(() => controller.abort(new Error('interrupted by SIGINT')), 60);
+    await expect(starting).rejects.toThrow(/SIGINT/);
+  });
 });

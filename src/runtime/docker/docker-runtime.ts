@@ -318,6 +318,8 @@ export class DockerRuntime implements Runtime {
         signal?.addEventListener('abort', onAbort, { once: true });
         timer = setTimeout(() => resolve('late'), options.timeoutMs);
       });
+      // An interruption while the container starts rejects this before it is awaited.
+      ended.catch(() => undefined);
       await this.startContainer(name, options);
       stream.write(`${script}\n`);
       const [outcome, meanwhile] = await Promise.allSettled([ended, options.whileSettingUp?.()]);
