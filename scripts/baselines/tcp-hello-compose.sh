@@ -28,10 +28,5 @@ compose exec -T client netstat -tuanp
 client_ps=$(compose exec -T client ps aux)
 echo "$server_netstat"; echo "$server_ps"; echo "$client_ps"
 server_out=$(compose exec -T server cat /tmp/server.out)
-grep -q 'Hello World!' <<<"$client" || fail "the client did not print Hello World!"
-grep -q 'connection from 10.0.0.20:' <<<"$server_out" || fail "the server did not see 10.0.0.20"
-grep -Eq '^tcp .* 0\.0\.0\.0:60001 .* LISTEN +[0-9]+/node' <<<"$server_netstat" || fail "nothing listens on 60001"
-grep -Eq '^tcp .* 10\.0\.0\.10:60001 +10\.0\.0\.20:[0-9]+ ' <<<"$server_netstat" || fail "no connection in the server's netstat"
-grep -q 'tcp-hello-server' <<<"$server_ps" || fail "the server program is not running"
-! grep -q 'tcp-hello' <<<"$client_ps" || fail "a tcp-hello program runs on the client"
+source "$(dirname "$0")/tcp-hello/expectations.sh"
 echo "tcp-hello (docker-compose): 6 passed"

@@ -31,7 +31,7 @@ import { describeEnd, type ProgramEnd } from '../in-host/contract.js';
 import { shownObservation } from '../observe/plumbing.js';
 import { caughtUp, HOST_GOING, type StopResult } from '../in-host/in-host.js';
 import { checkExpectation, momentKey, momentReader, readHost, viewsOf, type HostReading, type View } from './expectations.js';
-import { parsePsAux } from '../observe/ps.js';
+import { asPidAndArgs } from '../observe/ps.js';
 import { OutputMatcher, TextMatcher } from './output-matchers.js';
 import { Capture, decodedExcerpt } from './capture.js';
 import type { LabAccess } from './lab.js';
@@ -508,21 +508,9 @@ export class StepRunner {
 const SEEN_AS: Partial<Record<ObservationName, { view: View; text: (stdout: string) => string }>> = {
   netstat: { view: 'sockets', text: (stdout) => stdout },
   'netstat-raw': { view: 'sockets', text: (stdout) => stdout },
-  'ps-raw': {
-    view: 'processes',
-    text: (stdout) =>
-      parsePsAux(stdout)
-        .map((process) => `${process.pid} ${process.args}`)
-        .join('\n'),
-  },
   conntrack: { view: 'conntrack', text: (stdout) => stdout },
-  ps: {
-    view: 'processes',
-    text: (stdout) =>
-      parsePsAux(stdout)
-        .map((process) => `${process.pid} ${process.args}`)
-        .join('\n'),
-  },
+  ps: { view: 'processes', text: asPidAndArgs },
+  'ps-raw': { view: 'processes', text: asPidAndArgs },
 };
 
 /**

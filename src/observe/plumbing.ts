@@ -1,10 +1,11 @@
 // What every host runs that the lesson did not put there, hidden from the views a student
 // reads (the seeds' outputs never had it, and students then ask about it): the sockets of
 // Docker's DNS resolver (127.0.0.11, in every container on a user network), and in `ps`
-// Docker's init, the host's idle `sleep`, socklab's launcher, its output followers and the
-// observation command itself. One line says what was hidden; the `-raw` views show all.
+// Docker's init, the host's idle `sleep`, socklab's launcher, its output followers and its
+// observation commands (this one and those read alongside it). One line says what was hidden; the `-raw` views show all.
 import { FOLLOW_COMMAND, LAUNCHER_IN_HOST, RUN_DIR_IN_HOST } from '../in-host/contract.js';
-import type { Observation } from './commands.js';
+import { OBSERVATION_COMMANDS, PARSEABLE, type Observation } from './commands.js';
+import { psAuxRecord } from './ps.js';
 import { withPlainIpv4 } from './netstat.js';
 
 export interface Shown {
@@ -17,7 +18,7 @@ export interface Shown {
 const RESOLVER = '127.0.0.11:';
 
 /** `netstat -tuanp` (or `ss -tuanp`) without the resolver's sockets. */
-export function withoutResolverSockets(text: string, tool: 'netstat' | 'ss' = 'netstat'): Shown {
+export function withoutResolverSockets(text: string, tool: 'netstat' | 'ss' = 'netstat', showAll = `show: [${tool}-raw]`): Shown {
   const localColumn = tool === 'netstat' ? 3 : 4;
   let hidden = 0;
   const kept = text.split('\n').filter((line) => {
@@ -29,29 +30,39 @@ export function withoutResolverSockets(text: string, tool: 'netstat' | 'ss' = 'n
   if (hidden === 0) return { text };
   return {
     text: kept.join('\n'),
-    note: `(hidden: ${hidden} socket(s) of Docker's DNS resolver at 127.0.0.11, which every container has; show: [${tool}-raw] shows them)`,
+    note: `(hidden: ${hidden} socket(s) of Docker's DNS resolver at 127.0.0.11, which every container has; ${showAll} shows them)`,
   };
 }
 
-/** The COMMAND column of a `ps aux` line (the eleventh), or undefined for the header. */
-const commandOf = (line: string) => /^\S+\s+\d+\s+(?:\S+\s+){8}(.*)$/.exec(line)?.[1];
+/**
+ * socklab's own views as they show in `ps`: the commands themselves, and each simple command
+ * in them without its redirections (`conntrack -L 2>&1` runs as `conntrack -L`). An observe
+ * step reads its views at once, so `ps` can catch `netstat` as well as itself.
+ */
+const OWN_VIEWS = new Set(
+  [...Object.values(OBSERVATION_COMMANDS), ...Object.values(PARSEABLE)].flatMap((command) => [
+    command,
+    ...command.split(' && ').map((part) => part.replace(/ \d?>\S+/g, '')),
+  ]),
+);
 
 function isPlumbing(command: string): boolean {
+  // A view runs under `timeout` (its deadline) and `sh -c`.
+  const view = command.replace(/^timeout -s KILL \d+s /, '').replace(/^sh -c /, '');
   return (
     command.startsWith('/sbin/docker-init -- ') ||
     command === 'sleep infinity' ||
     command.includes(`${LAUNCHER_IN_HOST} `) ||
     command.includes(`${FOLLOW_COMMAND.join(' ')} ${RUN_DIR_IN_HOST}/`) ||
-    /^(timeout -s KILL \d+s )?sh -c ps aux$/.test(command) ||
-    command === 'ps aux'
+    OWN_VIEWS.has(view)
   );
 }
 
 /** `ps aux` with only what the lesson runs. */
-export function withoutPlumbingProcesses(text: string): Shown {
+export function withoutPlumbingProcesses(text: string, showAll = 'show: [ps-raw]'): Shown {
   let hidden = 0;
   const kept = text.split('\n').filter((line) => {
-    const command = commandOf(line);
+    const command = psAuxRecord(line)?.args;
     if (command === undefined || !isPlumbing(command)) return true;
     hidden++;
     return false;
@@ -59,18 +70,21 @@ export function withoutPlumbingProcesses(text: string): Shown {
   if (hidden === 0) return { text };
   return {
     text: kept.join('\n'),
-    note: `(hidden: ${hidden} process(es) of Docker and socklab: init, the host's idle sleep, the launcher and output watchers; show: [ps-raw] shows them)`,
+    note: `(hidden: ${hidden} process(es) of Docker and socklab: init, the host's idle sleep, the launcher and output watchers; ${showAll} shows them)`,
   };
 }
 
-/** An observation's output as a student reads it: the `-raw` views and scenario commands untouched. */
-export function shownObservation(name: Observation | undefined, output: string): Shown {
+/**
+ * An observation's output as a student reads it: the `-raw` views and scenario commands
+ * untouched. `showAll` says how to see what was hidden (default: the scenario's raw view).
+ */
+export function shownObservation(name: Observation | undefined, output: string, showAll?: string): Shown {
   switch (name) {
     case 'netstat':
     case 'ss':
-      return withoutResolverSockets(withPlainIpv4(output), name);
+      return withoutResolverSockets(withPlainIpv4(output), name, showAll);
     case 'ps':
-      return withoutPlumbingProcesses(output);
+      return withoutPlumbingProcesses(output, showAll);
     default:
       return { text: output };
   }

@@ -58,7 +58,10 @@ export async function bringUp(options: BringUpOptions): Promise<LabSession> {
     log: (message) => reporter.info(message),
     signal,
     reaper,
-    moreFiles: async (host) => (await bundling, filesOf(host)),
+    moreFiles: async (host) => {
+      await bundling;
+      return filesOf(host);
+    },
   });
   const runner = new StepRunner({ lab, programs, reporter, signal, outputDir });
   return { lab, runner, reaper, outputDir };

@@ -41,6 +41,19 @@ describe('shownObservation', () => {
     expect(shown.note).toMatch(/^\(hidden: 6 process\(es\) of Docker and socklab: .*show: \[ps-raw\] shows them\)$/);
   });
 
+  it("hides the views read alongside ps (an observe step reads netstat at the same moment), not the lesson's own commands", () => {
+    const alongside = [
+      PS,
+      'root          50  0.0  0.0   2000   600 ?        S    10:00   0:00 timeout -s KILL 10s sh -c netstat -tuanp',
+      'root          51  0.0  0.0   2000   600 ?        R    10:00   0:00 netstat -tuanp',
+      'root          52  0.0  0.0   2000   600 ?        S    10:00   0:00 conntrack -L',
+      'root          53  0.0  0.0   2000   600 ?        S    10:00   0:00 netstat -tan',
+    ].join('\n');
+    const shown = shownObservation('ps', alongside);
+    expect(shown.note).toMatch(/^\(hidden: 9 process\(es\)/);
+    expect(shown.text).toContain('netstat -tan');
+  });
+
   it('shows the raw views and scenario commands as they came, with nothing to say', () => {
     expect(shownObservation('netstat-raw', NETSTAT)).toEqual({ text: NETSTAT });
     expect(shownObservation('ps-raw', PS)).toEqual({ text: PS });

@@ -20,10 +20,10 @@ export async function shortcutCommand(kind: Shortcut, target: string, options: {
   if (kind === 'conntrack' || options.raw) return runInHost(inHost, ['sh', '-c', OBSERVATION_COMMANDS[kind]], { asUser: false });
   // As an observe step shows it: Docker's and socklab's plumbing hidden, and said so.
   const result = await inHost.command(OBSERVATION_COMMANDS[kind], { timeoutMs: OBSERVE_TIMEOUT_MS });
-  const shown = shownObservation(kind, result.stdout);
+  const shown = shownObservation(kind, result.stdout, '--raw');
   process.stdout.write(shown.text.replace(/\n?$/, '\n'));
   process.stderr.write(result.stderr);
-  if (shown.note) process.stderr.write(`${shown.note.replace(/show: \[\S+\] shows/, '--raw shows')}\n`);
+  if (shown.note) process.stderr.write(`${shown.note}\n`);
   if (result.timedOut) process.stderr.write(`(no answer within ${OBSERVE_TIMEOUT_MS / 1000} s: stopped)\n`);
   return result.timedOut ? EXIT.failed : result.exitCode;
 }
