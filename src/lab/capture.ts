@@ -6,7 +6,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { CAPTURES_DIR_IN_HOST } from '../in-host/contract.js';
+import { CAPTURES_DIR_IN_HOST, shellQuote } from '../in-host/contract.js';
 import { LineSplitter, lineText } from '../util/bounded-output.js';
 import { poll } from '../util/abort.js';
 import { shortPath } from '../util/paths.js';
@@ -16,11 +16,16 @@ export interface CaptureTarget {
   /** File name stem: HOST (all interfaces) or HOST-NETWORK. */
   name: string;
   iface: string;
+  /** The network captured, when one was asked for (not for `any`). */
+  network?: string;
 }
 
 export interface CaptureResult {
   name: string;
   iface: string;
+  network?: string;
+  /** The pcap as it stays in the host, for counting packets after the capture. */
+  fileInHost: string;
   /** Which interface is on which network (eth0 = internet 203.0.113.1, ...), to read `any` captures. */
   legend: string;
   pcapPath: string;
@@ -71,14 +76,16 @@ export class Capture {
     const ifaces = new Map(await Promise.all(networks.map(async ([network]) => [network, await interfaceOn(lab, host, network, options.signal)] as const)));
     const legend = networks.map(([network, ip]) => `${ifaces.get(network)} = ${network} ${ip}`).join(', ');
     const targets: CaptureTarget[] = options.networks?.length
-      ? options.networks.map((network) => ({ name: `${host}-${network}`, iface: ifaces.get(network)! }))
+      ? options.networks.map((network) => ({ name: `${host}-${network}`, iface: ifaces.get(network)!, network }))
       : [{ name: host, iface: 'any' }];
     // allSettled, not all: every start has finished (or failed) before anything is judged,
     // so no tcpdump can start after the clean-up below.
     const settled = await Promise.allSettled(
       targets.map(async (target, index) => {
         const id = `${options.idPrefix}-${index}`;
-        const file = `${CAPTURES_DIR_IN_HOST}/${target.name}.pcap`;
+        // Named by the capture's id in the host, so a later capture of the same host and
+        // network does not overwrite the pcap that expectations count packets in.
+        const file = `${CAPTURES_DIR_IN_HOST}/${id}.pcap`;
         // The filter is one argument: tcpdump reads it whole, and no shell ever parses it.
         const argv = [
           'tcpdump',
@@ -140,7 +147,18 @@ export class Capture {
         splitter.flush();
         return result.exitCode === 0;
       });
-      results.push({ name: target.name, iface: target.iface, legend: this.legend, pcapPath, textPath, packets, firstLines, capped: packets >= MAX_PACKETS });
+      results.push({
+        name: target.name,
+        iface: target.iface,
+        network: target.network,
+        fileInHost: file,
+        legend: this.legend,
+        pcapPath,
+        textPath,
+        packets,
+        firstLines,
+        capped: packets >= MAX_PACKETS,
+      });
     }
     return results;
   }
@@ -170,6 +188,28 @@ async function waitUntilListening(lab: LabAccess, host: string, id: string, sign
   );
   if (!ready) throw new Error(`tcpdump did not start on host '${host}' within ${READY_TIMEOUT_MS / 1000} s`);
 }
+
+export type PacketCount = { ok: true; count: number; firstLines: string[] } | { ok: false; why: string };
+
+/** How many packets of the capture's pcaps (in the host) match a tcpdump filter, and the first of them. */
+export async function countPackets(lab: LabAccess, host: string, files: readonly string[], filter: string, signal?: AbortSignal): Promise<PacketCount> {
+  // tcpdump's own filter compiler judges the filter; awk keeps the first lines and the count,
+  // never the whole list. tcpdump's stderr joins them unprefixed: "reading from file" is its
+  // greeting, anything else a complaint.
+  const script = files
+    .map((file) => `{ tcpdump -n -r ${shellQuote(file)} ${shellQuote(filter)} | awk 'NR<=${SHOWN_MATCHES} {print "P " $0} END {print "N " NR}'; } 2>&1`)
+    .join('; ');
+  const result = await lab.inHost(host).command(script, { timeoutMs: 120_000, signal });
+  if (result.timedOut) return { ok: false, why: `host '${host}' gave no answer while counting packets` };
+  const lines = result.stdout.split('\n');
+  const errors = lines.filter((line) => line.trim() && !/^[PN] /.test(line) && !line.startsWith('reading from file')).map((line) => line.trim());
+  if (errors.length) return { ok: false, why: `tcpdump refused the filter ${JSON.stringify(filter)}: ${errors.join('; ')}` };
+  const count = lines.filter((line) => line.startsWith('N ')).reduce((sum, line) => sum + Number(line.slice(2)), 0);
+  const firstLines = lines.filter((line) => line.startsWith('P ')).map((line) => line.slice(2));
+  return { ok: true, count, firstLines: firstLines.slice(0, SHOWN_MATCHES) };
+}
+
+const SHOWN_MATCHES = 5;
 
 /** The first lines of a decoded capture, for the console. */
 export function decodedExcerpt(result: CaptureResult): string {

@@ -13,6 +13,7 @@ import { PARSEABLE } from '../observe/commands.js';
 import type { ObservationLog } from '../observe/observation-log.js';
 import type { LabAccess } from './lab.js';
 import { outputFailures, type OutputSource } from './program-output.js';
+import type { PacketCount } from './capture.js';
 
 export type HostReading = { ok: true; text: string } | { ok: false; why: string };
 
@@ -97,6 +98,8 @@ interface CheckContext {
   /** The output of a program by id, if it has run or is running. */
   outputs: (id: string) => Promise<OutputSource | undefined>;
   read: MomentReader;
+  /** Counts the packets of an ended capture (on one of its networks) that match a tcpdump filter. */
+  packets?: (capture: string, match: string, network?: string) => Promise<PacketCount | undefined>;
 }
 
 async function sockets(context: CheckContext, host: string): Promise<SocketRecord[] | string> {
@@ -201,6 +204,18 @@ export async function checkExpectation(expectation: ExpectationValue, context: C
     );
     if (want.absent) return { subject: `${subject} absent`, failures: found.length ? [`found ${describeFlows(found)}`] : [] };
     return { subject, failures: found.length ? [] : [`no such translation; ${want.router} tracks ${describeFlows(flows)}`] };
+  }
+  if ('packets' in expectation) {
+    const want = expectation.packets;
+    const where = `capture '${want.capture}'${want.network ? ` on ${want.network}` : ''}`;
+    const wanted = want.none ? 'no packet' : want.count !== undefined ? `exactly ${want.count} packet(s)` : `at least ${want.at_least} packet(s)`;
+    const subject = `${where}: ${wanted} matching ${JSON.stringify(want.match)}`;
+    const counted = context.packets ? await context.packets(want.capture, want.match, want.network) : undefined;
+    if (!counted) return { subject, failures: [`capture '${want.capture}' has not recorded anything (did its step run?)`] };
+    if (!counted.ok) return { subject, failures: [counted.why] };
+    const holds = want.none ? counted.count === 0 : want.count !== undefined ? counted.count === want.count : counted.count >= (want.at_least ?? 1);
+    const seen = counted.firstLines.length ? `: ${counted.firstLines.join(' | ')}${counted.count > counted.firstLines.length ? ' | ...' : ''}` : '';
+    return { subject, failures: holds ? [] : [`${counted.count} matching packet(s)${seen}`] };
   }
   const want = expectation.process;
   const pattern = (want.running ?? want.not_running)!;

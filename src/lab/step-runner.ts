@@ -33,7 +33,7 @@ import { caughtUp, HOST_GOING, type StopResult } from '../in-host/in-host.js';
 import { checkExpectation, momentKey, momentReader, readHost, viewsOf, type HostReading, type View } from './expectations.js';
 import { asPidAndArgs } from '../observe/ps.js';
 import { OutputMatcher, TextMatcher } from './output-matchers.js';
-import { Capture, decodedExcerpt } from './capture.js';
+import { Capture, countPackets, decodedExcerpt, type CaptureResult } from './capture.js';
 import type { LabAccess } from './lab.js';
 import { outputFailures, ProgramOutput, type OutputSource } from './program-output.js';
 import type { ProgramLibrary } from './programs.js';
@@ -89,6 +89,8 @@ export class StepRunner {
   /** The output expectations on each program id, anywhere in the scenario: matched live. */
   private readonly outputChecks = new Map<string, { expectation: OutputExpectationValue; defaultExit?: number }[]>();
   private autoId = 0;
+  /** Ended captures with an id, for `packets` expectations: their pcaps stay in the host. */
+  private readonly captures = new Map<string, { host: string; results: CaptureResult[] }>();
   /** What the previous step read, when it was an observe step: the next expect step checks that moment. */
   private justObserved: ReadonlyMap<string, HostReading> | undefined;
 
@@ -189,9 +191,20 @@ export class StepRunner {
     this.options.reporter.step(label, 'check expectations');
     await reading;
     for (const { expectation } of step.expectations) {
-      const { subject, failures } = await checkExpectation(expectation, { outputs, read });
+      const { subject, failures } = await checkExpectation(expectation, {
+        outputs,
+        read,
+        packets: (id, match, network) => this.countPackets(id, match, network),
+      });
       this.record({ step: label, subject, failures });
     }
+  }
+
+  private async countPackets(id: string, match: string, network?: string) {
+    const capture = this.captures.get(id);
+    if (!capture) return undefined;
+    const files = capture.results.filter((result) => network === undefined || result.network === network).map((result) => result.fileInHost);
+    return countPackets(this.options.lab, capture.host, files, match, this.signal);
   }
 
   /** Lets background programs' output arrive before what comes next (the console reads in order). */
@@ -496,7 +509,9 @@ export class StepRunner {
       // Stop and collect even when an inner step failed: the capture shows why. Not when
       // interrupted: the lab is going down, and Ctrl+C means now.
       if (!this.signal?.aborted) {
-        for (const result of await capture.stop(this.options.outputDir, this.signal)) {
+        const results = await capture.stop(this.options.outputDir, this.signal);
+        if (step.id !== undefined) this.captures.set(step.id, { host, results });
+        for (const result of results) {
           reporter.section(`capture on ${host} (${result.iface}; ${result.legend}) -> ${shortPath(result.pcapPath)}`, decodedExcerpt(result));
         }
       }

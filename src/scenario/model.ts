@@ -125,6 +125,8 @@ export interface ExpectStep extends StepBase {
 
 export interface CaptureStep extends StepBase {
   kind: 'capture';
+  /** Names the capture for `packets` expectations after it. */
+  id?: string;
   host: string;
   networks?: string[];
   filter?: string;
@@ -234,6 +236,7 @@ function modelStep(step: StepValue, at: PathSegment[], scenarioDir: string): Ste
     kind: 'capture',
     at,
     host: step.capture.host,
+    ...(step.capture.id !== undefined ? { id: step.capture.id } : {}),
     ...(step.capture.networks ? { networks: step.capture.networks } : {}),
     ...(step.capture.filter !== undefined ? { filter: step.capture.filter } : {}),
     steps: step.steps.map((inner, index) => modelStep(inner, [...at, 'steps', index], scenarioDir)),

@@ -44,6 +44,8 @@ export function schemaIssueMessage(issue: z.core.$ZodIssue, path: readonly PathS
       if (last === 'state' && input.value === 'LISTEN') {
         return `a connection is never in state LISTEN; check a listening socket with \`listening: { host, port }\` (states here: ${choices}).`;
       }
+      // A message the schema wrote for this value says more than the list of choices.
+      if (issue.message && !/^Invalid (input|option)/.test(issue.message)) return sentence(issue.message);
       return `expected one of ${choices}.`;
     }
     case 'too_small':

@@ -17,6 +17,7 @@ const name = (what: string) => z.string().regex(NAME, `a ${what} name starts wit
 export const HostName = name('host');
 export const NetworkName = name('network');
 export const ProgramId = name('program id');
+export const CaptureId = name('capture id');
 
 export const IPv4 = z.ipv4({ error: 'expected an IPv4 address such as 10.0.0.10' });
 export const CIDR = z.cidrv4({ error: 'expected an IPv4 subnet in CIDR form such as 10.0.0.0/24' });
@@ -300,8 +301,21 @@ export const Expectation = z.union(
         absent: z.boolean().optional().describe('With `running`: no such process (the same as `not_running`)'),
       }),
     }),
+    z.strictObject({
+      packets: z.strictObject({
+        capture: CaptureId.describe('The id of a capture step that has ended before this expectation'),
+        match: z.string().min(1, 'give a tcpdump filter, e.g. "icmp[icmptype] == icmp-unreach"').describe('tcpdump filter the packets are counted with'),
+        network: NetworkName.optional().describe('Only the packets captured on this network (the capture must list it)'),
+        count: z.number().int().min(0).optional().describe('Exactly this many matching packets'),
+        at_least: z.number().int().min(1).optional().describe('At least this many matching packets'),
+        none: z
+          .literal(true, { error: "'none' is only ever true (no matching packet); to expect some packets, write 'at_least: 1'" })
+          .optional()
+          .describe('No matching packet at all'),
+      }),
+    }),
   ],
-  { error: 'an expectation is one of: output, connection, listening, translation, process' },
+  { error: 'an expectation is one of: output, connection, listening, translation, process, packets' },
 );
 
 export const ExpectStep = z.strictObject({
@@ -313,6 +327,7 @@ export const CaptureStep = z.strictObject({
     host: HostName,
     networks: z.array(NetworkName).optional().describe("Interfaces to capture, by network (default: all of the host's)"),
     filter: z.string().optional().describe('tcpdump filter, e.g. "tcp port 80"'),
+    id: CaptureId.optional().describe('Name to refer to this capture in `packets` expectations'),
   }),
   get steps() {
     return z.array(Step).min(1).describe('The steps during which packets are captured');
@@ -359,7 +374,7 @@ export type ObserveStepValue = z.infer<typeof ObserveStep>;
 export type StopStepValue = z.infer<typeof StopStep>;
 export type ExpectStepValue = z.infer<typeof ExpectStep>;
 export type WaitStepValue = z.infer<typeof WaitStep>;
-export type CaptureStepValue = { capture: { host: string; networks?: string[]; filter?: string }; steps: StepValue[] };
+export type CaptureStepValue = { capture: { host: string; networks?: string[]; filter?: string; id?: string }; steps: StepValue[] };
 export type StepValue =
   StartStepValue | RunStepValue | ParallelStepValue | SleepStepValue | ObserveStepValue | StopStepValue | WaitStepValue | ExpectStepValue | CaptureStepValue;
 

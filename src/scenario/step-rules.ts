@@ -4,7 +4,7 @@
 import { extname } from 'node:path';
 import { dottedPath, type PathSegment } from './issues.js';
 import { localFileProblem } from './local-files.js';
-import { visitSteps, type ProgramStep, type Scenario, type Step, type StepVisitor } from './model.js';
+import { visitSteps, type CaptureStep, type ProgramStep, type Scenario, type Step, type StepVisitor } from './model.js';
 import { MAX_PROGRAM_BYTES, PROGRAM_EXTENSIONS } from './program-path.js';
 import { closest } from './schema-messages.js';
 
@@ -33,6 +33,11 @@ export function checkSteps(scenario: Scenario, report: Report): void {
   const ran = new Set<string>();
   const firstUse = new Map<string, string>(); // id -> dotted path of the step that gives it
   const given = idsGiven(scenario.steps); // also those given later
+  const captures = new Map<string, CaptureStep>(); // capture id -> its step, once begun
+
+  /** Whether `path` lies among the steps of `capture` (it has not ended there yet). */
+  const inside = (capture: CaptureStep, path: PathSegment[]) =>
+    path.length > capture.at.length && capture.at.every((segment, index) => path[index] === segment);
 
   /** Where an id that is not known yet is given later, as a hint to move a step. */
   const laterHint = (id: string, what: string) => {
@@ -139,6 +144,31 @@ export function checkSteps(scenario: Scenario, report: Report): void {
               `'distinct' says what to count: add 'count: N' or 'at_least: N' (e.g. distinct: remote_port with count: 2).`,
             );
           }
+        } else if ('packets' in expectation) {
+          const packets = expectation.packets;
+          const capture = captures.get(packets.capture);
+          if (!capture) {
+            report(
+              [...at, 'packets', 'capture'],
+              `no capture with id '${packets.capture}' before this step${didYouMean(packets.capture, [...captures.keys()])}; set 'id: ${packets.capture}' on the capture step, and check its packets after it.`,
+            );
+          } else if (inside(capture, at)) {
+            report(
+              [...at, 'packets', 'capture'],
+              `capture '${packets.capture}' is still recording here; its packets are counted once it ends, so move this expectation after the capture step.`,
+            );
+          } else if (packets.network !== undefined && !capture.networks?.includes(packets.network)) {
+            report(
+              [...at, 'packets', 'network'],
+              capture.networks
+                ? `capture '${packets.capture}' records on ${capture.networks.join(', ')}, not on '${packets.network}'.`
+                : `capture '${packets.capture}' records all interfaces at once; to count one network's packets, list it in the capture's 'networks'.`,
+            );
+          }
+          const counts = (['none', 'count', 'at_least'] as const).filter((key) => packets[key] !== undefined);
+          if (counts.length === 0) report([...at, 'packets'], `say how many packets: 'count: N', 'at_least: N' or 'none: true'.`);
+          if (counts.length > 1)
+            report([...at, 'packets', counts[1]!], `give one of 'none', 'count' or 'at_least', not ${counts.map((key) => `'${key}'`).join(' and ')}.`);
         } else if ('listening' in expectation) {
           checkHost([...at, 'listening', 'host'], expectation.listening.host);
         } else if ('process' in expectation) {
@@ -157,6 +187,14 @@ export function checkSteps(scenario: Scenario, report: Report): void {
     },
     capture(step) {
       checkHost([...step.at, 'capture', 'host'], step.host);
+      if (step.id !== undefined) {
+        if (captures.has(step.id))
+          report(
+            [...step.at, 'capture', 'id'],
+            `capture id '${step.id}' is already used at ${dottedPath(captures.get(step.id)!.at)}; give each capture its own id.`,
+          );
+        else captures.set(step.id, step);
+      }
       const host = scenario.hosts[step.host];
       step.networks?.forEach((network, index) => {
         const path = [...step.at, 'capture', 'networks', index];

@@ -267,16 +267,23 @@ describe('a capture', () => {
         },
       },
     });
-    inHost.router!.files.set('/lab/captures/router.pcap', Buffer.from('pcap bytes'));
+    inHost.router!.files.set('/lab/captures/cap-0.pcap', Buffer.from('pcap bytes'));
     const outputDir = mkdtempSync(join(tmpdir(), 'socklab-capture-'));
     dirs.push(outputDir);
     const capture = await Capture.start(lab, 'router', { filter: 'tcp port 1 or (udp port 9)', idPrefix: 'cap' });
     // The filter stays one argument: no shell ever parses it.
     expect(inHost.router!.calls).toContain(
-      'start cap-0 tcpdump --immediate-mode -U -n -i any -c 100000 -w /lab/captures/router.pcap tcp port 1 or (udp port 9) (own)',
+      'start cap-0 tcpdump --immediate-mode -U -n -i any -c 100000 -w /lab/captures/cap-0.pcap tcp port 1 or (udp port 9) (own)',
     );
     const [result] = await capture.stop(outputDir);
-    expect(result).toMatchObject({ name: 'router', iface: 'any', packets: 100, capped: false, legend: 'eth0 = lan 10.0.0.10' });
+    expect(result).toMatchObject({
+      name: 'router',
+      iface: 'any',
+      packets: 100,
+      capped: false,
+      legend: 'eth0 = lan 10.0.0.10',
+      fileInHost: '/lab/captures/cap-0.pcap',
+    });
     expect(result!.firstLines).toHaveLength(40);
     expect(readFileSync(result!.pcapPath, 'utf8')).toBe('pcap bytes');
     expect(readFileSync(result!.textPath, 'utf8')).toBe(`${decoded}\n`);
