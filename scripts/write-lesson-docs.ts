@@ -240,6 +240,17 @@ const LESSONS: Record<string, LessonNotes> = {
       "the server's `connection from 10.1.0.10:PORT` and r1's conntrack: the same addresses before and after the router.",
     ],
   },
+  'udp-unreachable': {
+    seeds: ['003', '004'],
+    teaches: `Seed 004 notes that a UDP client's send succeeds when no server listens, where a TCP client is refused. What really comes back: the server's kernel answers the datagram with an ICMP "port unreachable", as surely as it answers a TCP SYN with a reset. Whether a program hears of it depends on the socket. Seed 003's UDP client, unchanged, \`sendto()\`s and then waits in \`recvfrom()\` for ever; socklab's client gives up after two seconds; the same client with \`connect()\` first is told \`ECONNREFUSED\`. The capture on the client's side counts the three datagrams, the three ICMP answers, the SYN and its reset.`,
+    lookFor: [
+      "the server's netstat: nothing listens there at all;",
+      'the capture: each datagram to 10.0.0.10:7001 followed by `ICMP 10.0.0.10 udp port 7001 unreachable` (tcpdump reads port 7001 as the AFS protocol, hence `[|rx]`);',
+      "the unconnected client's `no reply ... within 2s` next to the connected one's `ECONNREFUSED`: the same ICMP answer, heard only by a connected socket;",
+      "seed 003's Python client still running after its answer came back, until it is stopped;",
+      'the SYN and the `[R.]` reset: TCP is refused in one round trip.',
+    ],
+  },
   'pat-two-clients': {
     seeds: ['004'],
     teaches: `Seed 004's PAT says that the router tells its LAN's hosts apart by port: many private addresses share one public address, each connection with a port of its own. Here two clients on one LAN, alice and bob, both bind the same local port 50000 before connecting to one server on "the Internet". Both leave the router as 203.0.113.1; the router keeps 50000 for the first and must give the second another port, or the server could not tell them apart.`,

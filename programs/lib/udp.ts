@@ -82,6 +82,16 @@ export function sendDatagram(socket: dgram.Socket, data: Buffer, address: string
   });
 }
 
+/** send() on a connected socket: the address was given to connect(). */
+function sendConnected(socket: dgram.Socket, data: Buffer, address: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.send(data, (err) => {
+      if (err) reject(new Failure(`send to ${fmtAddr(address, port)} failed: ${reason(err)}`));
+      else resolve();
+    });
+  });
+}
+
 /**
  * A UDP client that sends `--message` `--count` times and exits 0 without waiting for
  * anything: sendto() succeeds whether or not a server is listening (seed 004's point).
@@ -124,9 +134,21 @@ export async function udpRequest(
   data: Buffer,
   timeoutSec: number,
   bufsize: number,
+  options: { connected?: boolean } = {},
 ): Promise<{ reply: Buffer; from: dgram.RemoteInfo }> {
   const address = await resolveHost(host);
   const socket = dgram.createSocket(udpType(address));
+  // A connected UDP socket (connect() before send()) is told by its kernel when an ICMP
+  // error comes back (port unreachable: ECONNREFUSED); an unconnected one never is.
+  if (options.connected) {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.connect(port, address, () => (socket.off('error', reject), resolve()));
+    }).catch((err: unknown) => {
+      socket.close();
+      throw new Failure(`connect to ${fmtAddr(address, port)} (udp) failed: ${reason(err)}`);
+    });
+  }
   try {
     const replied = new Promise<{ reply: Buffer; from: dgram.RemoteInfo }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Failure(`no reply from ${fmtAddr(address, port)} within ${timeoutSec}s`)), timeoutSec * 1000);
@@ -139,7 +161,8 @@ export async function udpRequest(
         reject(new Failure(`receive from ${fmtAddr(address, port)} failed: ${reason(err)}`));
       });
     });
-    await sendDatagram(socket, data, address, port);
+    if (options.connected) await sendConnected(socket, data, address, port);
+    else await sendDatagram(socket, data, address, port);
     return await replied;
   } finally {
     socket.close();

@@ -149,7 +149,7 @@ program
   .option('--network <name>', 'only the interface on this scenario network')
   .option('--iface <name>', "only this interface (eth0, eth1...; 'any' for all)")
   .option('--seconds <n>', 'stop after n seconds (default: at Ctrl+C)')
-  .option('--filter <expr>', 'tcpdump filter, e.g. "tcp port 80"')
+  .option('--filter <expr>', 'tcpdump filter, e.g. "tcp port 80" (default: all but IPv6)')
   .option('--out <dir>', 'folder for the pcap and its text', '.socklab/captures')
   .action(action(async (host: string, options: Record<string, string>) => (await import('./commands/capture.js')).captureCommand(host, options)));
 

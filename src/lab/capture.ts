@@ -42,6 +42,8 @@ const STOP_GRACE_MS = 5_000;
 /** A capture stops recording after this many packets, so a flood cannot fill the host. */
 const MAX_PACKETS = 100_000;
 const KEPT_LINES = 40;
+/** What a capture records when the scenario gives no filter. */
+export const DEFAULT_FILTER = 'not ip6';
 
 /** The interface of `host` on `network` (eth0, eth1...), found by its address. */
 export async function interfaceOn(lab: LabAccess, host: string, network: string, signal?: AbortSignal): Promise<string> {
@@ -98,7 +100,9 @@ export class Capture {
           String(MAX_PACKETS),
           '-w',
           file,
-          ...(options.filter ? [options.filter] : []),
+          // Without a filter of the user's, the engine's own IPv6 chatter on the bridge
+          // (router solicitations, multicast reports) is left out: lessons are IPv4.
+          options.filter ?? DEFAULT_FILTER,
         ];
         await inHost.start(id, argv, { signal: options.signal, own: true });
         try {
