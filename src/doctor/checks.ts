@@ -44,15 +44,16 @@ export const PROBE_SCRIPT = [
   `echo "forward=$( [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] && echo ok || echo 'fail ip_forward is not 1')"`,
   `try netem tc qdisc add dev lo root netem delay 1ms`,
   `try statistic iptables -A OUTPUT -o lo -m statistic --mode random --probability 0.5 -j DROP`,
+  `try tbf tc qdisc replace dev lo root tbf rate 1mbit burst 4096 latency 400ms`,
 ].join('\n');
 
-export type ProbeKey = 'route' | 'iptables' | 'ip6tables' | 'setpriv' | 'forward' | 'netem' | 'statistic';
+export type ProbeKey = 'route' | 'iptables' | 'ip6tables' | 'setpriv' | 'forward' | 'netem' | 'statistic' | 'tbf';
 export type ProbeResult = Partial<Record<ProbeKey, { ok: boolean; error: string }>>;
 
 export function parseProbe(output: string): ProbeResult {
   const result: ProbeResult = {};
   for (const line of output.split('\n')) {
-    const match = /^(route|iptables|ip6tables|setpriv|forward|netem|statistic)=(ok|fail)\s*(.*)$/.exec(line.trim());
+    const match = /^(route|iptables|ip6tables|setpriv|forward|netem|statistic|tbf)=(ok|fail)\s*(.*)$/.exec(line.trim());
     if (match) result[match[1] as ProbeKey] = { ok: match[2] === 'ok', error: match[3] ?? '' };
   }
   return result;
@@ -80,15 +81,16 @@ export function capabilityVerdict(probe: ProbeResult): CheckResult {
 
 export function netemVerdict(probe: ProbeResult): CheckResult {
   const name = 'netem';
-  if (probe.netem?.ok) return { name, verdict: 'ok', detail: 'tc netem works: links can get delay, jitter and loss' };
+  if (probe.netem?.ok) return { name, verdict: 'ok', detail: 'tc netem works: impairments (delay, jitter, loss, rate) are made with netem' };
   const why = probe.netem?.error ? ` (${probe.netem.error})` : '';
-  const fallback = probe.statistic?.ok
-    ? 'packet loss falls back to iptables statistic (random drop, checked: works); delay and jitter are unavailable'
-    : 'the iptables statistic fallback failed too, so neither delay nor loss can be emulated';
+  const works = [probe.statistic?.ok && 'loss by iptables statistic', probe.tbf?.ok && 'rate by tbf'].filter(Boolean);
+  const broken = [!probe.statistic?.ok && 'loss (iptables statistic failed too)', !probe.tbf?.ok && 'rate (tbf failed too)'].filter(Boolean);
   return {
     name,
     verdict: 'warn',
-    detail: `netem is not available on this kernel${why}: ${fallback}. Lessons without delay or loss are not affected.`,
+    detail:
+      `netem is not available on this kernel${why}: delay and jitter cannot be made (scenarios that ask for them are refused)` +
+      `${works.length ? `; the fallback works for ${works.join(' and ')} (checked)` : ''}${broken.length ? `; unavailable: ${broken.join(', ')}` : ''}. Lessons without impairments are not affected.`,
     fix: "on the engine's host, load the module (modprobe sch_netem) or use a kernel that has it",
   };
 }

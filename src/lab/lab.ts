@@ -17,6 +17,8 @@ import { currentOwner, ownerText } from './ownership.js';
 import { processReaper, type Reaper } from './reaper.js';
 import { teardownRun, type TeardownReport } from './teardown.js';
 import { settleAll } from '../util/settle.js';
+import { netemOnlyUses } from '../scenario/impairments.js';
+import { netemSupport } from './impairments.js';
 
 export interface LabLog {
   (message: string): void;
@@ -130,7 +132,7 @@ export class Lab implements LabAccess {
       memoryBytes: host.limits.memoryBytes,
     }));
     const lab = new Lab(runtime, plan.runId, plan.scenario, hosts, image);
-    const taken = await checkEngineCanHold(runtime, loaded, plan, signal);
+    const taken = await checkEngineCanHold(runtime, loaded, plan, image, signal);
     signal?.throwIfAborted();
     const reaper = options.reaper ?? processReaper(image);
     reaper.watch(plan.runId);
@@ -243,7 +245,7 @@ async function createTransitNetwork(runtime: Runtime, transit: TransitPool, netw
  * the scenario that causes it: an image it does not have, more CPUs than it has. Returns the
  * subnets the engine's networks hold (where transit blocks must not go).
  */
-async function checkEngineCanHold(runtime: Runtime, loaded: LoadedScenario, plan: LabPlan, signal?: AbortSignal): Promise<string[]> {
+async function checkEngineCanHold(runtime: Runtime, loaded: LoadedScenario, plan: LabPlan, labImage: string, signal?: AbortSignal): Promise<string[]> {
   const issue = (path: (string | number)[], message: string, atKey = false): ScenarioIssue => ({
     file: loaded.file,
     ...(atKey ? loaded.source.keyPosition(path) : loaded.source.position(path)),
@@ -278,8 +280,27 @@ async function checkEngineCanHold(runtime: Runtime, loaded: LoadedScenario, plan
       }
     }
   }
+  issues.push(...(await netemIssues(runtime, loaded, labImage, signal)));
   if (issues.length > 0) throw new ScenarioError(issues);
   return existing.flatMap((network) => network.subnets);
+}
+
+/**
+ * Delay and jitter need the kernel's netem: on an engine without it, the lines that ask for
+ * them are the issue (loss and rate have their fallback). Probed only when asked for.
+ */
+export async function netemIssues(runtime: Runtime, loaded: LoadedScenario, image: string, signal?: AbortSignal): Promise<ScenarioIssue[]> {
+  const uses = netemOnlyUses(loaded.scenario);
+  if (uses.length === 0) return [];
+  const support = await netemSupport(runtime, image, signal);
+  if (support.netem) return [];
+  return uses.map((path) => ({
+    file: loaded.file,
+    ...loaded.source.position(path),
+    path: path.join('.'),
+    message: `${String(path.at(-1))} needs tc netem, which this engine's kernel lacks (${support.why}); remove it, or run on a kernel with netem (modprobe sch_netem on the engine's host). loss and rate work here without netem.`,
+    layer: 'engine' as const,
+  }));
 }
 
 /** An engine refusal while creating a lab, in words about the scenario: an image gone, a name in use. */

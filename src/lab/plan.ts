@@ -11,6 +11,8 @@ import type { Scenario } from '../scenario/model.js';
 import { WORKING_FOLDER, WRITABLE_FOLDERS, hostLimits, type HostLimits } from '../scenario/host-defaults.js';
 import type { HostValue } from '../scenario/schema.js';
 import { currentOwner, ownerText } from './ownership.js';
+import { hostImpairments } from '../scenario/impairments.js';
+import { impairmentScript } from './impairments.js';
 
 export interface PlannedHost {
   name: string;
@@ -141,7 +143,7 @@ export function planLab(scenario: Scenario, options: PlanOptions): LabPlan {
       role: host.role,
       ips: { ...host.networks },
       limits,
-      setupScript: hostSetupScript(host),
+      setupScript: hostSetupScript(host, hostImpairments(scenario, name)),
       files: (host.files ?? []).map((file) =>
         typeof file === 'string' ? { name: file, pathInHost: `${FILES_DIR_IN_HOST}/${basename(file)}` } : { name: file.from, pathInHost: file.to },
       ),
@@ -198,7 +200,7 @@ const interfaceOf = (ip: string) => `$(ip -o -4 addr show to ${ip} | awk '{print
  * address): replace it with the scenario's default route, or remove it so no route leaves
  * the lab.
  */
-export function hostSetupScript(host: HostValue): string {
+export function hostSetupScript(host: HostValue, impairments: ReturnType<typeof hostImpairments> = []): string {
   const lines: string[] = [installLauncherScript()];
   lines.push(host.default_route ? `ip route replace default via ${host.default_route}` : 'ip route del default 2>/dev/null || true');
   for (const route of host.routes ?? []) lines.push(`ip route replace ${route.to} via ${route.via}`);
@@ -213,5 +215,6 @@ export function hostSetupScript(host: HostValue): string {
       lines.push(`iptables -t nat -A PREROUTING -d ${publicIp} -p ${forward.protocol} --dport ${forward.port} -j DNAT --to-destination ${forward.to}`);
     }
   }
+  for (const { ip, impairment } of impairments) lines.push(...impairmentScript(interfaceOf(ip), impairment));
   return ['set -e', ...lines].join('\n');
 }

@@ -8,6 +8,7 @@ import { WRITABLE_FOLDERS, writableFolderOf } from './host-defaults.js';
 import type { PathSegment } from './issues.js';
 import { findLocalFile, localFileProblem } from './local-files.js';
 import { hostAt, routerAddresses, type Scenario } from './model.js';
+import type { ImpairmentValue } from './schema.js';
 import { checkSteps, didYouMean, known, type Report } from './step-rules.js';
 import { TRANSIT_POOL } from './transit-pool.js';
 
@@ -25,6 +26,7 @@ export function checkRules(scenario: Scenario, scenarioDir: string): RuleProblem
   checkHostAddresses(scenario, report);
   checkRouting(scenario, report);
   checkNat(scenario, report);
+  checkImpairments(scenario, report);
   checkFiles(scenario, scenarioDir, report);
   checkSteps(scenario, report);
   return problems;
@@ -54,6 +56,26 @@ function checkNetworks(scenario: Scenario, report: Report) {
       }
     }
   });
+}
+
+function checkImpairments(scenario: Scenario, report: Report) {
+  const check = (value: ImpairmentValue | undefined, at: PathSegment[]) => {
+    if (value?.jitter !== undefined && value.delay === undefined) {
+      report([...at, 'jitter'], `jitter varies a delay, and there is none here; add 'delay' (e.g. delay: 50ms, jitter: 10ms).`);
+    }
+  };
+  for (const [name, network] of Object.entries(scenario.networks)) check(network.impair, ['networks', name, 'impair']);
+  for (const [host, spec] of Object.entries(scenario.hosts)) {
+    for (const [network, value] of Object.entries(spec.impair ?? {})) {
+      const at = ['hosts', host, 'impair', network];
+      if (!(network in spec.networks)) {
+        report(at, `'${host}' is not on network '${network}' (it is on: ${Object.keys(spec.networks).join(', ')}); impair one of its own networks.`, true);
+        continue;
+      }
+      // The network's delay with the host's jitter is fine: the host's keys lie over the network's.
+      check({ ...scenario.networks[network]?.impair, ...value }, at);
+    }
+  }
 }
 
 function checkHostAddresses(scenario: Scenario, report: Report) {

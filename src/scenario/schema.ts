@@ -63,6 +63,26 @@ export const Duration = z.union(
   { error: "expected a duration: seconds as a number, or a string such as '500ms', '10s', '2m'" },
 );
 
+/** Link impairments, as tc netem takes them; loss and rate have a fallback without netem. */
+export const Impairment = z
+  .strictObject({
+    delay: Duration.optional().describe("Added to every packet sent, e.g. '50ms' (needs netem)"),
+    jitter: Duration.optional().describe("Random variation of the delay, e.g. '10ms' (needs netem and a delay)"),
+    loss: z
+      .union([
+        z.number().min(0, 'loss is a percentage from 0 to 100').max(100, 'loss is a percentage from 0 to 100'),
+        z.string().regex(/^\d+(\.\d+)?%$/, "expected a percentage such as '10%'"),
+      ])
+      .optional()
+      .describe("Share of packets dropped at random, e.g. '10%'"),
+    rate: z
+      .string()
+      .regex(/^\d+(\.\d+)?(bit|kbit|mbit|gbit)$/, "expected a rate such as '1mbit', '512kbit' or '100mbit'")
+      .optional()
+      .describe("Most bits per second sent, e.g. '1mbit'"),
+  })
+  .describe('Impairments of the packets a host sends on a network: delay, jitter, loss, rate');
+
 export const Network = z
   .strictObject({
     subnet: CIDR.describe('IPv4 subnet, e.g. 10.0.0.0/24'),
@@ -75,6 +95,7 @@ export const Network = z
       })
       .optional(),
     description: z.string().optional(),
+    impair: Impairment.optional().describe('Applies to every host on this network, on its interface here'),
   })
   .describe('An isolated (internal) network: nothing on it can reach beyond the lab');
 
@@ -164,6 +185,10 @@ export const Host = z.strictObject({
   image: z.string().optional(),
   files: z.array(FileCopy).optional(),
   limits: Limits.optional(),
+  impair: z
+    .record(NetworkName, Impairment)
+    .optional()
+    .describe("Network name -> impairments of this host's interface there (over the network's own, key by key)"),
 });
 
 const TextExpectation = z.union([
@@ -387,6 +412,7 @@ export type OutputExpectationValue = z.infer<typeof OutputExpectation>;
 export type TextExpectationValue = z.infer<typeof TextExpectation>;
 export type WaitForValue = z.infer<typeof WaitFor>;
 export type DurationValue = z.infer<typeof Duration>;
+export type ImpairmentValue = z.infer<typeof Impairment>;
 
 /** The kind of a step: the one action key it has. */
 export function stepKind(step: object): StepKind | undefined {

@@ -23,7 +23,7 @@ import { formatChecks, summary } from '../../src/cli/commands/doctor.js';
 const plain = { dim: (t: string) => t, bold: (t: string) => t, red: (t: string) => t, green: (t: string) => t, hostColor: (_: number, t: string) => t };
 
 // What the probe printed on this project's machines (netem missing) and on a typical one.
-const PROBE_HERE = 'route=ok\niptables=ok\nip6tables=ok\nsetpriv=ok\nforward=ok\nnetem=fail Error: Specified qdisc kind is unknown.\nstatistic=ok\n';
+const PROBE_HERE = 'route=ok\niptables=ok\nip6tables=ok\nsetpriv=ok\nforward=ok\nnetem=fail Error: Specified qdisc kind is unknown.\nstatistic=ok\ntbf=ok\n';
 const PROBE_FULL = 'route=ok\niptables=ok\nip6tables=ok\nsetpriv=ok\nforward=ok\nnetem=ok\nstatistic=ok\n';
 
 describe('the probe', () => {
@@ -36,6 +36,7 @@ describe('the probe', () => {
       forward: { ok: true, error: '' },
       netem: { ok: false, error: 'Error: Specified qdisc kind is unknown.' },
       statistic: { ok: true, error: '' },
+      tbf: { ok: true, error: '' },
     });
   });
 
@@ -53,10 +54,12 @@ describe('the probe', () => {
     const here = netemVerdict(parseProbe(PROBE_HERE));
     expect(here.verdict).toBe('warn');
     expect(here.detail).toMatch(/netem is not available on this kernel \(Error: Specified qdisc kind is unknown\.\)/);
-    expect(here.detail).toMatch(/packet loss falls back to iptables statistic .*works.*delay and jitter are unavailable/);
+    expect(here.detail).toMatch(/delay and jitter cannot be made .*; the fallback works for loss by iptables statistic and rate by tbf \(checked\)\./);
     expect(here.fix).toMatch(/modprobe sch_netem/);
-    expect(netemVerdict(parseProbe(PROBE_HERE.replace('statistic=ok', 'statistic=fail nope'))).detail).toMatch(/neither delay nor loss/);
-    expect(netemVerdict(parseProbe(PROBE_FULL))).toMatchObject({ verdict: 'ok', detail: expect.stringMatching(/delay, jitter and loss/) });
+    expect(netemVerdict(parseProbe(PROBE_HERE.replace('statistic=ok', 'statistic=fail nope'))).detail).toMatch(
+      /the fallback works for rate by tbf \(checked\); unavailable: loss \(iptables statistic failed too\)/,
+    );
+    expect(netemVerdict(parseProbe(PROBE_FULL))).toMatchObject({ verdict: 'ok', detail: expect.stringMatching(/delay, jitter, loss, rate/) });
   });
 });
 

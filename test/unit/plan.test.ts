@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkScenarioText } from '../../src/scenario/load.js';
 import { bridgeNames, hostSetupScript, planLab } from '../../src/lab/plan.js';
+import { impairmentScript } from '../../src/lab/impairments.js';
+import { hostImpairments, netemOnlyUses } from '../../src/scenario/impairments.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import { TransitPool, addressLab, transitPrefix } from '../../src/lab/addressing.js';
 
@@ -169,5 +171,43 @@ describe('hostSetupScript', () => {
     const b = hostSetupScript(NAT.hosts.routerB!);
     expect(b).toContain('iptables -t nat -A PREROUTING -d 203.0.113.3 -p tcp --dport 80 -j DNAT --to-destination 10.10.10.67:60001');
     expect(b).toContain('ip route replace 192.168.0.0/24 via 203.0.113.1');
+  });
+});
+
+describe('impairments in the setup script', () => {
+  const scenario = {
+    networks: { lan: { subnet: '10.0.0.0/24', impair: { rate: '1mbit', loss: '10%' } }, wan: { subnet: '10.1.0.0/24' } },
+    hosts: {
+      a: { role: 'host' as const, networks: { lan: '10.0.0.10' }, impair: { lan: { loss: 50, delay: '20ms', jitter: '5ms' } } },
+      b: { role: 'router' as const, networks: { lan: '10.0.0.1', wan: '10.1.0.1' } },
+    },
+  };
+
+  it("lays a host's own impairments over its network's, key by key, in tc's units", () => {
+    expect(hostImpairments(scenario, 'a')).toEqual([
+      { network: 'lan', ip: '10.0.0.10', impairment: { delayMs: 20, jitterMs: 5, lossPercent: 50, rate: { text: '1mbit', bitsPerSecond: 1e6 } } },
+    ]);
+    expect(hostImpairments(scenario, 'b')).toEqual([
+      { network: 'lan', ip: '10.0.0.1', impairment: { lossPercent: 10, rate: { text: '1mbit', bitsPerSecond: 1e6 } } },
+    ]);
+    expect(netemOnlyUses(scenario)).toEqual([
+      ['hosts', 'a', 'impair', 'lan', 'delay'],
+      ['hosts', 'a', 'impair', 'lan', 'jitter'],
+    ]);
+  });
+
+  it('makes a delay with netem only, a rate alone with netem or else tbf, and loss on arrival (incoming and forwarded)', () => {
+    const delayed = impairmentScript('eth0', { delayMs: 20, jitterMs: 5, lossPercent: 50, rate: { text: '1mbit', bitsPerSecond: 1e6 } }).join('\n');
+    expect(delayed).toContain('tc qdisc replace dev "$impaired" root netem delay 20ms 5ms rate 1mbit || {');
+    expect(delayed).not.toContain('tbf');
+    const rated = impairmentScript('eth1', { rate: { text: '100mbit', bitsPerSecond: 1e8 }, lossPercent: 10 }).join('\n');
+    expect(rated).toContain(
+      'tc qdisc replace dev "$impaired" root netem rate 100mbit 2>/dev/null || tc qdisc replace dev "$impaired" root tbf rate 100mbit burst 125000 latency 400ms',
+    );
+    expect(rated).toContain('iptables -A INPUT -i "$impaired" -m statistic --mode random --probability 0.100000 -j DROP');
+    expect(rated).toContain('iptables -A FORWARD -i "$impaired" -m statistic --mode random --probability 0.100000 -j DROP');
+    // Nothing ever drops on the way out: a send would fail with EPERM.
+    expect(rated).not.toMatch(/OUTPUT|POSTROUTING/);
+    expect(impairmentScript('eth0', { lossPercent: 0 })).toEqual(['impaired=eth0']);
   });
 });

@@ -1,7 +1,8 @@
 // `socklab validate FILE...`: every issue of every file, its programs built as a run builds
-// them, without an engine.
+// them; the engine is asked only what a scenario needs of it (netem, for delay and jitter).
 import { checkScenarioFile } from '../../scenario/load.js';
 import { programIssues } from '../../session/check-programs.js';
+import { engineIssues } from '../../session/check-engine.js';
 import { formatIssue, type ScenarioIssue } from '../../scenario/issues.js';
 import { EXIT } from '../errors.js';
 
@@ -9,7 +10,14 @@ export async function validateCommand(files: string[], options: { json?: boolean
   const results: { file: string; valid: boolean; issues: ScenarioIssue[] }[] = [];
   for (const file of files) {
     const result = await checkScenarioFile(file);
-    const issues = result.ok ? await programIssues(result.loaded) : result.issues;
+    let issues: ScenarioIssue[];
+    if (result.ok) {
+      const [programs, engine] = await Promise.all([programIssues(result.loaded), engineIssues(result.loaded)]);
+      if (engine.note) process.stderr.write(`note: ${engine.note}\n`);
+      issues = [...programs, ...engine.issues];
+    } else {
+      issues = result.issues;
+    }
     results.push({ file, valid: issues.length === 0, issues });
   }
   if (options.json) {
