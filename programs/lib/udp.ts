@@ -25,17 +25,13 @@ export function datagramLine(data: Buffer, from: dgram.RemoteInfo, bufsize: numb
 }
 
 /** The flags every UDP server takes: --bind, --port, --count, --bufsize. */
-function udpServerFlags(d: { name: string; summary: string; port: number; count: number; bufsize: number }, verb: string) {
-  return parseCli({
-    name: d.name,
-    summary: d.summary,
-    options: {
-      bind: bindFlag(),
-      port: portFlag(d.port, 'UDP port to receive on'),
-      count: countFlag(d.count, `datagrams to ${verb} before exiting (0 = run until stopped)`),
-      bufsize: bufsizeFlag(d.bufsize),
-    },
-  });
+function udpServerOptions(d: { port: number; count: number; bufsize: number }, verb: string) {
+  return {
+    bind: bindFlag(),
+    port: portFlag(d.port, 'UDP port to receive on'),
+    count: countFlag(d.count, `datagrams to ${verb} before exiting (0 = run until stopped)`),
+    bufsize: bufsizeFlag(d.bufsize),
+  };
 }
 
 export interface ReceiverDefaults {
@@ -48,16 +44,41 @@ export interface ReceiverDefaults {
 
 /** A UDP server that prints `--count` datagrams (0 = forever) and exits 0. */
 export function runUdpReceiver(d: ReceiverDefaults): void {
-  const flags = udpServerFlags(d, 'receive');
+  const flags = parseCli({
+    name: d.name,
+    summary: d.summary,
+    options: {
+      ...udpServerOptions(d, 'receive'),
+      idle: {
+        type: 'number',
+        min: 0,
+        default: 0,
+        help: 'once datagrams have come, exit when none has come for this many seconds, printing how many came (0 = never)',
+        arg: 'seconds',
+      },
+    },
+  });
   exitOnStopSignals();
   runMain(d.name, async () => {
     const socket = dgram.createSocket(udpType(flags.bind));
     let received = 0;
+    // --idle: UDP never says that the sender is done, so silence has to (tcp-vs-udp-loss).
+    let idleTimer: NodeJS.Timeout | undefined;
+    const quietFor = () => {
+      console.log(`received ${received} datagram(s); none for ${flags.idle}s`);
+      socket.close();
+    };
     socket.on('message', (msg, rinfo) => {
       if (flags.count > 0 && received >= flags.count) return;
       received += 1;
       console.log(datagramLine(msg, rinfo, flags.bufsize));
-      if (flags.count > 0 && received >= flags.count) socket.close();
+      if (flags.count > 0 && received >= flags.count) {
+        clearTimeout(idleTimer);
+        socket.close();
+      } else if (flags.idle > 0) {
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(quietFor, flags.idle * 1000);
+      }
     });
     const port = await bindUdp(socket, flags.bind, flags.port);
     socket.on('error', (err) => die(`receive on ${fmtAddr(flags.bind, port)} (udp) failed: ${reason(err)}`));
@@ -186,7 +207,7 @@ export interface ResponderDefaults {
  * counter, seed 003's echo). `--count` replies then exit 0; 0 = run until stopped.
  */
 export function runUdpResponder(d: ResponderDefaults): void {
-  const flags = udpServerFlags(d, 'answer');
+  const flags = parseCli({ name: d.name, summary: d.summary, options: udpServerOptions(d, 'answer') });
   exitOnStopSignals();
   runMain(d.name, async () => {
     const socket = dgram.createSocket(udpType(flags.bind));
