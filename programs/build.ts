@@ -28,6 +28,8 @@ export const PROGRAM_NAMES = [
   'proto-server',
   'proto-client',
   'chat-server',
+  'udp-rendezvous',
+  'udp-punch',
   'chat-client',
   'file-send',
   'file-receive',

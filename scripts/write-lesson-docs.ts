@@ -261,6 +261,16 @@ const LESSONS: Record<string, LessonNotes> = {
       'the UDP sender: every `sendto()` succeeded; losing a datagram is silent.',
     ],
   },
+  'nat-hole-punching': {
+    seeds: ['004'],
+    teaches: `Seed 004's PAT lets many hosts share one public address, and explains why a server behind a NAT cannot be reached from outside. Two peers behind two NATs can still talk directly, if each sends first: UDP hole punching. Each peer tells a public rendezvous server HELLO; the server sees each one's public address and port (what its NAT made of it) and tells each the other's. Then both send to each other: a's first packet opens nat-a to answers from b, b's opens nat-b to answers from a, and soon both get through. That works when a NAT keeps a host's port for every destination (port-preserving, nat-a and nat-b). nat-c is symmetric: it gives each destination another port, so the port the rendezvous told b about leads nowhere, and c's packets come from a port b's NAT never opened.`,
+    lookFor: [
+      "the rendezvous's `peer a at 203.0.113.1:40000`: nat-a kept the peer's own port; `peer c at 203.0.113.3:NNNNN`: nat-c did not;",
+      "each peer's `punch from ...` and `hole punched`: a and b talk directly, through both NATs, with no server in between;",
+      "nat-a's conntrack: the flows to the rendezvous and to b both leave as 203.0.113.1:40000;",
+      "nat-c's conntrack: another public port toward b than toward the rendezvous, and the `no packet from peer` of c and b2.",
+    ],
+  },
   'pat-two-clients': {
     seeds: ['004'],
     teaches: `Seed 004's PAT says that the router tells its LAN's hosts apart by port: many private addresses share one public address, each connection with a port of its own. Here two clients on one LAN, alice and bob, both bind the same local port 50000 before connecting to one server on "the Internet". Both leave the router as 203.0.113.1; the router keeps 50000 for the first and must give the second another port, or the server could not tell them apart.`,

@@ -11,6 +11,8 @@
 
 export const RUN_DIR_IN_HOST = '/lab/run';
 export const LAUNCHER_IN_HOST = '/lab/bin/launch';
+/** A full-cone router's watcher of new UDP mappings (lab/nat.ts); plumbing, hidden from ps. */
+export const FULL_CONE_WATCHER_IN_HOST = '/lab/bin/full-cone';
 export const PROGRAMS_DIR_IN_HOST = '/lab/programs';
 export const FILES_DIR_IN_HOST = '/lab/files';
 export const CAPTURES_DIR_IN_HOST = '/lab/captures';

@@ -13,6 +13,7 @@ import type { HostValue } from '../scenario/schema.js';
 import { currentOwner, ownerText } from './ownership.js';
 import { hostImpairments } from '../scenario/impairments.js';
 import { impairmentScript } from './impairments.js';
+import { masqueradeScript } from './nat.js';
 
 export interface PlannedHost {
   name: string;
@@ -207,8 +208,7 @@ export function hostSetupScript(host: HostValue, impairments: ReturnType<typeof 
   for (const rule of host.nat ?? []) {
     if ('masquerade' in rule) {
       const outIp = host.networks[rule.masquerade.out]!;
-      const source = rule.masquerade.source ? ` -s ${rule.masquerade.source}` : '';
-      lines.push(`iptables -t nat -A POSTROUTING -o ${interfaceOf(outIp)}${source} -j MASQUERADE`);
+      lines.push(...masqueradeScript(rule.masquerade, outIp, interfaceOf(outIp)));
     } else {
       const forward = rule.port_forward;
       const publicIp = host.networks[forward.network]!;

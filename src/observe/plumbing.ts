@@ -1,9 +1,10 @@
 // What every host runs that the lesson did not put there, hidden from the views a student
 // reads (the seeds' outputs never had it, and students then ask about it): the sockets of
 // Docker's DNS resolver (127.0.0.11, in every container on a user network), and in `ps`
-// Docker's init, the host's idle `sleep`, socklab's launcher, its output followers and its
-// observation commands (this one and those read alongside it). One line says what was hidden; the `-raw` views show all.
-import { FOLLOW_COMMAND, LAUNCHER_IN_HOST, RUN_DIR_IN_HOST } from '../in-host/contract.js';
+// Docker's init, the host's idle `sleep`, socklab's launcher, a full cone's watcher, the
+// output followers and the observation commands (this one and those read alongside it).
+// One line says what was hidden; the `-raw` views show all.
+import { FOLLOW_COMMAND, FULL_CONE_WATCHER_IN_HOST, LAUNCHER_IN_HOST, RUN_DIR_IN_HOST } from '../in-host/contract.js';
 import { OBSERVATION_COMMANDS, PARSEABLE, type Observation } from './commands.js';
 import { psAuxRecord } from './ps.js';
 import { withPlainIpv4 } from './netstat.js';
@@ -46,6 +47,9 @@ const OWN_VIEWS = new Set(
   ]),
 );
 
+/** What a full-cone router's watcher runs (lab/nat.ts). */
+const FULL_CONE_EVENTS = 'conntrack -E -e NEW -p udp';
+
 function isPlumbing(command: string): boolean {
   // A view runs under `timeout` (its deadline) and `sh -c`.
   const view = command.replace(/^timeout -s KILL \d+s /, '').replace(/^sh -c /, '');
@@ -53,6 +57,8 @@ function isPlumbing(command: string): boolean {
     command.startsWith('/sbin/docker-init -- ') ||
     command === 'sleep infinity' ||
     command.includes(`${LAUNCHER_IN_HOST} `) ||
+    command.startsWith(`sh ${FULL_CONE_WATCHER_IN_HOST} `) ||
+    command === FULL_CONE_EVENTS ||
     command.includes(`${FOLLOW_COMMAND.join(' ')} ${RUN_DIR_IN_HOST}/`) ||
     OWN_VIEWS.has(view)
   );

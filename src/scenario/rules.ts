@@ -155,6 +155,13 @@ function checkNat(scenario: Scenario, report: Report) {
             `'${rule.masquerade.out}' is not a network of router '${host}' (it has: ${Object.keys(spec.networks).join(', ')}).`,
           );
         }
+        const behaviour = rule.masquerade.behaviour ?? 'port-preserving';
+        if (rule.masquerade.full_cone && behaviour !== 'port-preserving') {
+          report(
+            [...path, 'masquerade', 'full_cone'],
+            `a full cone keeps one public port per host port for everyone, and '${behaviour}' picks a new one per destination; use full_cone with behaviour: port-preserving, or drop it.`,
+          );
+        }
         return;
       }
       const forward = rule.port_forward;

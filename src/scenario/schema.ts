@@ -104,11 +104,24 @@ export const Route = z.strictObject({
   via: IPv4.describe("Next hop: an address of a router on one of this host's networks"),
 });
 
+/** How a masquerading router chooses the public port of a flow. */
+export const NAT_BEHAVIOURS = ['port-preserving', 'random', 'symmetric'] as const;
+
 export const Masquerade = z
   .strictObject({
     masquerade: z.strictObject({
       out: NetworkName.describe('Network whose interface the translated traffic leaves by'),
       source: CIDR.optional().describe('Only traffic from this subnet (default: any)'),
+      behaviour: z
+        .enum(NAT_BEHAVIOURS, { error: "expected one of 'port-preserving', 'random', 'symmetric'; a full cone is 'full_cone: true' beside port-preserving" })
+        .optional()
+        .describe(
+          "How public ports are chosen: port-preserving (default: the host's own port when free, one mapping for every destination), random (a port per destination), symmetric (a fresh random port for every flow)",
+        ),
+      full_cone: z
+        .boolean()
+        .optional()
+        .describe('UDP: once a host has sent out, anyone may send to its public address:port, not only whom it sent to (port-preserving only)'),
     }),
   })
   .describe("Source NAT with port translation (PAT): traffic leaving by `out` takes the router's address there");

@@ -1,8 +1,13 @@
 // Lab planning: names, bridges, labels and per-host setup, without an engine.
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkScenarioText } from '../../src/scenario/load.js';
 import { bridgeNames, hostSetupScript, planLab } from '../../src/lab/plan.js';
 import { impairmentScript } from '../../src/lab/impairments.js';
+import { masqueradeScript } from '../../src/lab/nat.js';
 import { hostImpairments, netemOnlyUses } from '../../src/scenario/impairments.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import { TransitPool, addressLab, transitPrefix } from '../../src/lab/addressing.js';
@@ -167,7 +172,7 @@ describe('hostSetupScript', () => {
 
   it('writes masquerade on the out interface, port forwards on the public address, and static routes', () => {
     const a = hostSetupScript(NAT.hosts.routerA!);
-    expect(a).toMatch(/iptables -t nat -A POSTROUTING -o \$\(ip -o -4 addr show to 203\.0\.113\.1 .*\) -j MASQUERADE/);
+    expect(a).toMatch(/nat_out=\$\(ip -o -4 addr show to 203\.0\.113\.1 .*\)\niptables -t nat -A POSTROUTING -o "\$nat_out" -j MASQUERADE/);
     const b = hostSetupScript(NAT.hosts.routerB!);
     expect(b).toContain('iptables -t nat -A PREROUTING -d 203.0.113.3 -p tcp --dport 80 -j DNAT --to-destination 10.10.10.67:60001');
     expect(b).toContain('ip route replace 192.168.0.0/24 via 203.0.113.1');
@@ -209,5 +214,50 @@ describe('impairments in the setup script', () => {
     // Nothing ever drops on the way out: a send would fail with EPERM.
     expect(rated).not.toMatch(/OUTPUT|POSTROUTING/);
     expect(impairmentScript('eth0', { lossPercent: 0 })).toEqual(['impaired=eth0']);
+  });
+});
+
+describe('masquerade behaviours in the setup script', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it('chooses public ports as asked, drops unsolicited UDP to the public address, and watches mappings for a full cone', () => {
+    const preserving = masqueradeScript({ out: 'internet' }, '203.0.113.1', 'eth1').join('\n');
+    expect(preserving).toContain('iptables -t nat -A POSTROUTING -o "$nat_out" -j MASQUERADE\n');
+    expect(preserving).toContain('iptables -A INPUT -i "$nat_out" -d 203.0.113.1 -p udp -m conntrack --ctstate NEW -j DROP');
+    expect(preserving).not.toContain('full-cone');
+    expect(masqueradeScript({ out: 'internet', behaviour: 'random', source: '10.0.0.0/24' }, '203.0.113.1', 'eth1').join('\n')).toContain(
+      '-o "$nat_out" -s 10.0.0.0/24 -j MASQUERADE --random\n',
+    );
+    expect(masqueradeScript({ out: 'internet', behaviour: 'symmetric' }, '203.0.113.1', 'eth1').join('\n')).toContain('-j MASQUERADE --random-fully\n');
+    const cone = masqueradeScript({ out: 'internet', full_cone: true }, '203.0.113.1', 'eth1').join('\n');
+    expect(cone).toContain("cat > /lab/bin/full-cone <<'SOCKLAB_FULL_CONE'");
+    expect(cone).toContain('setsid sh /lab/bin/full-cone "$nat_out" 203.0.113.1 </dev/null >/dev/null 2>&1 &');
+  });
+
+  it("the full cone's watcher turns conntrack's event for a masqueraded flow into one port forward", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'socklab-cone-'));
+    dirs.push(dir);
+    const event =
+      '[NEW] udp      17 30 src=192.168.7.10 dst=203.0.113.100 sport=40000 dport=3478 [UNREPLIED] src=203.0.113.100 dst=203.0.113.7 sport=3478 dport=40001';
+    const inbound =
+      '[NEW] udp      17 30 src=203.0.113.50 dst=203.0.113.7 sport=5000 dport=40000 [UNREPLIED] src=203.0.113.7 dst=203.0.113.50 sport=40000 dport=5000';
+    // Stand-ins: conntrack prints the events, iptables -C finds nothing, iptables -A is logged.
+    writeFileSync(join(dir, 'conntrack'), `#!/bin/sh\nprintf '%s\\n' '${event}' '${inbound}' '${event}'\n`, { mode: 0o755 });
+    writeFileSync(
+      join(dir, 'iptables'),
+      `#!/bin/sh\necho "$*" >> ${dir}/log\ncase "$*" in *' -C '*) grep -q -- "-A \${*#*-C }" ${dir}/log 2>/dev/null && exit 0; exit 1;; esac\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const script = masqueradeScript({ out: 'internet', full_cone: true }, '203.0.113.7', 'eth1').join('\n');
+    const watcher = /<<'SOCKLAB_FULL_CONE'\n([\s\S]*?)SOCKLAB_FULL_CONE/.exec(script)![1]!;
+    writeFileSync(join(dir, 'full-cone'), watcher);
+    execFileSync('sh', [join(dir, 'full-cone'), 'eth1', '203.0.113.7'], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+    const added = readFileSync(join(dir, 'log'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('-t nat -A'));
+    expect(added).toEqual(['-t nat -A PREROUTING -i eth1 -d 203.0.113.7 -p udp --dport 40001 -j DNAT --to-destination 192.168.7.10:40000']);
   });
 });
