@@ -2,7 +2,8 @@
 // is printed as file:line:col: path: message with exit code 2, one at a time or all in one
 // invocation, and --json gives tools the same issues.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -67,5 +68,17 @@ describe('socklab validate on the invalid corpus', () => {
     expect(code).toBe(2);
     expect(stdout).toBe(`scenarios/tcp-hello.yaml: valid\n${printed('rule-duplicate-ip.yaml')}\n`);
     expect(validate('scenarios/tcp-hello.yaml')).toEqual({ code: 0, stdout: 'scenarios/tcp-hello.yaml: valid\n', stderr: '' });
+  });
+
+  it("a TypeScript program that builds but does not type-check: its errors at the program's line and column, exit 2", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'socklab-validate-types-'));
+    writeFileSync(join(dir, 'client.ts'), "import { connect } from 'node:net';\nconnect({ port: '60001' });\n");
+    writeFileSync(
+      join(dir, 'lesson.yaml'),
+      'name: typed\nnetworks:\n  lan: { subnet: 10.0.0.0/24 }\nhosts:\n  a: { networks: { lan: 10.0.0.10 } }\nsteps:\n  - run: a\n    program: client.ts\n',
+    );
+    const { code, stdout } = validate(join(dir, 'lesson.yaml'));
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/client\.ts:2:1: steps\.0\.program: program 'client\.ts' does not type-check: TS2769: No overload matches this call\./);
   });
 });
