@@ -125,6 +125,12 @@ export class Capture {
     return new Capture(lab, host, running, legend);
   }
 
+  /** Stops its tcpdumps without collecting anything (another host's capture failed to start). */
+  async abandon(): Promise<void> {
+    const inHost = this.lab.inHost(this.host);
+    await Promise.all(this.running.map(({ id }) => inHost.signal(id, 'SIGKILL').catch(() => undefined)));
+  }
+
   /** Stops tcpdump, streams each pcap to `outputDir` and writes its decoded text beside it. */
   async stop(outputDir: string, signal?: AbortSignal): Promise<CaptureResult[]> {
     await mkdir(outputDir, { recursive: true });

@@ -33,7 +33,7 @@ import { caughtUp, HOST_GOING, type StopResult } from '../in-host/in-host.js';
 import { checkExpectation, momentKey, momentReader, readHost, viewsOf, type HostReading, type View } from './expectations.js';
 import { asPidAndArgs } from '../observe/ps.js';
 import { OutputMatcher, TextMatcher } from './output-matchers.js';
-import { Capture, countPackets, decodedExcerpt, type CaptureResult } from './capture.js';
+import { Capture, countPackets, decodedExcerpt, type CaptureResult, type PacketCount } from './capture.js';
 import type { LabAccess } from './lab.js';
 import { outputFailures, ProgramOutput, type OutputSource } from './program-output.js';
 import type { ProgramLibrary } from './programs.js';
@@ -90,7 +90,7 @@ export class StepRunner {
   private readonly outputChecks = new Map<string, { expectation: OutputExpectationValue; defaultExit?: number }[]>();
   private autoId = 0;
   /** Ended captures with an id, for `packets` expectations: their pcaps stay in the host. */
-  private readonly captures = new Map<string, { host: string; results: CaptureResult[] }>();
+  private readonly captures = new Map<string, { host: string; results: CaptureResult[] }[]>();
   /** What the previous step read, when it was an observe step: the next expect step checks that moment. */
   private justObserved: ReadonlyMap<string, HostReading> | undefined;
 
@@ -200,11 +200,20 @@ export class StepRunner {
     }
   }
 
-  private async countPackets(id: string, match: string, network?: string) {
+  private async countPackets(id: string, match: string, network?: string): Promise<PacketCount | undefined> {
     const capture = this.captures.get(id);
     if (!capture) return undefined;
-    const files = capture.results.filter((result) => network === undefined || result.network === network).map((result) => result.fileInHost);
-    return countPackets(this.options.lab, capture.host, files, match, this.signal);
+    // Every host of the capture counts its own pcaps; a failure of one is the answer.
+    const counts = await Promise.all(
+      capture.map(({ host, results }) => {
+        const files = results.filter((result) => network === undefined || result.network === network).map((result) => result.fileInHost);
+        return files.length ? countPackets(this.options.lab, host, files, match, this.signal) : ({ ok: true, count: 0, firstLines: [] } as const);
+      }),
+    );
+    const refused = counts.find((count) => !count.ok);
+    if (refused) return refused;
+    const ok = counts.filter((count): count is Extract<PacketCount, { ok: true }> => count.ok);
+    return { ok: true, count: ok.reduce((sum, count) => sum + count.count, 0), firstLines: ok.flatMap((count) => count.firstLines).slice(0, 5) };
   }
 
   /** Lets background programs' output arrive before what comes next (the console reads in order). */
@@ -495,24 +504,41 @@ export class StepRunner {
 
   private async capture(step: CaptureStep, label: string): Promise<void> {
     const { lab, reporter } = this.options;
-    const { host, networks, filter } = step;
-    reporter.step(label, `capture packets on ${host} (${networks?.join(', ') ?? 'all interfaces'})`);
+    const { networks, filter } = step;
+    // Each host records the networks asked for that it is on (all its interfaces when none
+    // are asked for); with `all`, a host on none of them has nothing to record.
+    const targets = step.hosts.flatMap(({ name }) => {
+      const on = networks?.filter((network) => network in lab.host(name).ips);
+      return on && on.length === 0 ? [] : [{ host: name, networks: on }];
+    });
+    const where = targets.length === 1 ? targets[0]!.host : `${targets.length} hosts (${targets.map((target) => target.host).join(', ')})`;
+    reporter.step(label, `capture packets on ${where} (${networks?.join(', ') ?? 'all interfaces'})`);
     this.autoId += 1;
-    const capture = await Capture.start(lab, host, { networks, filter, idPrefix: `capture-${host}-${this.autoId}`, signal: this.signal }).catch(
-      (error: Error) => {
-        throw this.signal?.aborted ? error : new StepError(label, host, error.message);
-      },
+    // All at once, each host's own tcpdump on the one kernel clock the hosts share.
+    const starts = await Promise.allSettled(
+      targets.map((target) =>
+        Capture.start(lab, target.host, { networks: target.networks, filter, idPrefix: `capture-${target.host}-${this.autoId}`, signal: this.signal }),
+      ),
     );
+    const running = starts.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []));
+    const failed = starts.findIndex((start) => start.status === 'rejected');
+    if (failed >= 0) {
+      await Promise.all(running.map((capture) => capture.abandon()));
+      const error = (starts[failed] as PromiseRejectedResult).reason as Error;
+      throw this.signal?.aborted ? error : new StepError(label, targets[failed]!.host, error.message);
+    }
     try {
       await this.runAll(step.steps, `${label}.`);
     } finally {
       // Stop and collect even when an inner step failed: the capture shows why. Not when
       // interrupted: the lab is going down, and Ctrl+C means now.
       if (!this.signal?.aborted) {
-        const results = await capture.stop(this.options.outputDir, this.signal);
-        if (step.id !== undefined) this.captures.set(step.id, { host, results });
-        for (const result of results) {
-          reporter.section(`capture on ${host} (${result.iface}; ${result.legend}) -> ${shortPath(result.pcapPath)}`, decodedExcerpt(result));
+        const stopped = await Promise.all(running.map(async (capture) => ({ host: capture.host, results: await capture.stop(this.options.outputDir, this.signal) })));
+        if (step.id !== undefined) this.captures.set(step.id, stopped);
+        for (const { host, results } of stopped) {
+          for (const result of results) {
+            reporter.section(`capture on ${host} (${result.iface}; ${result.legend}) -> ${shortPath(result.pcapPath)}`, decodedExcerpt(result));
+          }
         }
       }
     }

@@ -127,7 +127,12 @@ export interface CaptureStep extends StepBase {
   kind: 'capture';
   /** Names the capture for `packets` expectations after it. */
   id?: string;
-  host: string;
+  /** The hosts it records on (every host for `all`), with where each is named. */
+  hosts: { name: string; at: PathSegment[] }[];
+  /** `all`: every host, each on whichever of `networks` it is on. */
+  everyHost: boolean;
+  /** Neither `host` nor `hosts` was given, or both (a rule reports it). */
+  hostsUnclear: boolean;
   networks?: string[];
   filter?: string;
   steps: Step[];
@@ -176,7 +181,7 @@ function runStep(step: RunStepValue, at: PathSegment[], scenarioDir: string): Ru
   };
 }
 
-function modelStep(step: StepValue, at: PathSegment[], scenarioDir: string): Step {
+function modelStep(step: StepValue, at: PathSegment[], scenarioDir: string, allHosts: readonly string[]): Step {
   if ('start' in step) {
     const waitFor = step.wait_for;
     const spec = typeof waitFor === 'string' ? { output: waitFor } : waitFor;
@@ -232,21 +237,32 @@ function modelStep(step: StepValue, at: PathSegment[], scenarioDir: string): Ste
       expectations: list.map((expectation, index) => ({ expectation, at: Array.isArray(step.expect) ? [...at, 'expect', index] : [...at, 'expect'] })),
     };
   }
+  const capture = step.capture;
+  const spec = typeof capture === 'string' || Array.isArray(capture) ? { hosts: capture } : capture;
+  const named = (names: 'all' | string[], where: PathSegment[]) =>
+    names === 'all' ? allHosts.map((name) => ({ name, at: where })) : names.map((name, index) => ({ name, at: [...where, index] }));
+  const hostsAt = typeof capture === 'string' || Array.isArray(capture) ? [...at, 'capture'] : [...at, 'capture', 'hosts'];
   return {
     kind: 'capture',
     at,
-    host: step.capture.host,
-    ...(step.capture.id !== undefined ? { id: step.capture.id } : {}),
-    ...(step.capture.networks ? { networks: step.capture.networks } : {}),
-    ...(step.capture.filter !== undefined ? { filter: step.capture.filter } : {}),
-    steps: step.steps.map((inner, index) => modelStep(inner, [...at, 'steps', index], scenarioDir)),
+    hosts: [
+      ...(spec.host !== undefined ? [{ name: spec.host, at: [...at, 'capture', 'host'] }] : []),
+      ...(spec.hosts !== undefined ? named(spec.hosts, hostsAt) : []),
+    ],
+    everyHost: spec.hosts === 'all',
+    hostsUnclear: (spec.host === undefined) === (spec.hosts === undefined),
+    ...(spec.id !== undefined ? { id: spec.id } : {}),
+    ...(spec.networks ? { networks: spec.networks } : {}),
+    ...(spec.filter !== undefined ? { filter: spec.filter } : {}),
+    steps: step.steps.map((inner, index) => modelStep(inner, [...at, 'steps', index], scenarioDir, allHosts)),
   };
 }
 
 /** The model of a validated scenario; program files are looked for in `scenarioDir` (and socklab's programs). */
 export function buildScenario(value: ScenarioValue, scenarioDir: string): Scenario {
   const { steps, ...rest } = value;
-  return { ...rest, steps: (steps ?? []).map((step, index) => modelStep(step, ['steps', index], scenarioDir)) };
+  const hosts = Object.keys(value.hosts);
+  return { ...rest, steps: (steps ?? []).map((step, index) => modelStep(step, ['steps', index], scenarioDir, hosts)) };
 }
 
 // ---- walking ---------------------------------------------------------------------------

@@ -360,13 +360,24 @@ export const ExpectStep = z.strictObject({
   expect: z.union([Expectation, z.array(Expectation).min(1)]),
 });
 
+/** Every host of the lab: a capture of each segment a conversation crosses. */
+const AllHosts = z.literal('all', { error: "expected 'all', a list of hosts, or { host: NAME, ... }" });
+
 export const CaptureStep = z.strictObject({
-  capture: z.strictObject({
-    host: HostName,
-    networks: z.array(NetworkName).optional().describe("Interfaces to capture, by network (default: all of the host's)"),
-    filter: z.string().optional().describe('tcpdump filter, e.g. "tcp port 80"'),
-    id: CaptureId.optional().describe('Name to refer to this capture in `packets` expectations'),
-  }),
+  capture: z.union([
+    AllHosts.describe('Every host, on all its interfaces: the whole journey of each packet'),
+    z.array(HostName).min(1).describe('These hosts, on all their interfaces'),
+    z.strictObject({
+      host: HostName.optional().describe('The host to capture on'),
+      hosts: z
+        .union([AllHosts, z.array(HostName).min(1)])
+        .optional()
+        .describe("Several hosts at once ('all', or a list), on one clock"),
+      networks: z.array(NetworkName).optional().describe("Interfaces to capture, by network (default: all of the host's)"),
+      filter: z.string().optional().describe('tcpdump filter, e.g. "tcp port 80"'),
+      id: CaptureId.optional().describe('Name to refer to this capture in `packets` expectations'),
+    }),
+  ]),
   get steps() {
     return z.array(Step).min(1).describe('The steps during which packets are captured');
   },
@@ -412,7 +423,10 @@ export type ObserveStepValue = z.infer<typeof ObserveStep>;
 export type StopStepValue = z.infer<typeof StopStep>;
 export type ExpectStepValue = z.infer<typeof ExpectStep>;
 export type WaitStepValue = z.infer<typeof WaitStep>;
-export type CaptureStepValue = { capture: { host: string; networks?: string[]; filter?: string; id?: string }; steps: StepValue[] };
+export type CaptureStepValue = {
+  capture: 'all' | string[] | { host?: string; hosts?: 'all' | string[]; networks?: string[]; filter?: string; id?: string };
+  steps: StepValue[];
+};
 export type StepValue =
   StartStepValue | RunStepValue | ParallelStepValue | SleepStepValue | ObserveStepValue | StopStepValue | WaitStepValue | ExpectStepValue | CaptureStepValue;
 

@@ -186,7 +186,10 @@ export function checkSteps(scenario: Scenario, report: Report): void {
       }
     },
     capture(step) {
-      checkHost([...step.at, 'capture', 'host'], step.host);
+      if (step.hostsUnclear) {
+        report([...step.at, 'capture'], `say where to capture: 'host: NAME', or 'hosts: all' (or a list of hosts), not both.`);
+      }
+      for (const host of step.hosts) checkHost(host.at, host.name);
       if (step.id !== undefined) {
         if (captures.has(step.id))
           report(
@@ -195,15 +198,25 @@ export function checkSteps(scenario: Scenario, report: Report): void {
           );
         else captures.set(step.id, step);
       }
-      const host = scenario.hosts[step.host];
+      const captured = step.hosts.filter((host) => scenario.hosts[host.name]);
       step.networks?.forEach((network, index) => {
         const path = [...step.at, 'capture', 'networks', index];
         if (!scenario.networks[network]) {
           report(path, `unknown network '${network}'${didYouMean(network, Object.keys(scenario.networks))}; declared networks: ${known(scenario.networks)}.`);
-        } else if (host && !(network in host.networks)) {
-          report(path, `'${step.host}' is not on network '${network}' (it is on: ${Object.keys(host.networks).join(', ')}).`);
+        } else if (captured.length > 0 && !captured.some((host) => network in scenario.hosts[host.name]!.networks)) {
+          const which = captured.length === 1 ? `'${captured[0]!.name}' is` : 'none of the hosts captured on is';
+          const on = captured.length === 1 ? ` (it is on: ${Object.keys(scenario.hosts[captured[0]!.name]!.networks).join(', ')})` : '';
+          report(path, `${which} not on network '${network}'${on}.`);
         }
       });
+      // A host named in a list records something only on a network it is on ('all' skips those that are not).
+      if (step.networks && !step.everyHost && captured.length > 1) {
+        for (const host of captured) {
+          if (!step.networks.some((network) => network in scenario.hosts[host.name]!.networks)) {
+            report(host.at, `'${host.name}' is on none of the networks captured (${step.networks.join(', ')}); remove it or add one of its networks.`);
+          }
+        }
+      }
     },
   };
   visitSteps(scenario.steps, checks);
