@@ -533,7 +533,9 @@ export class StepRunner {
       // Stop and collect even when an inner step failed: the capture shows why. Not when
       // interrupted: the lab is going down, and Ctrl+C means now.
       if (!this.signal?.aborted) {
-        const stopped = await Promise.all(running.map(async (capture) => ({ host: capture.host, results: await capture.stop(this.options.outputDir, this.signal) })));
+        const stopped = await Promise.all(
+          running.map(async (capture) => ({ host: capture.host, results: await capture.stop(this.options.outputDir, this.signal) })),
+        );
         if (step.id !== undefined) this.captures.set(step.id, stopped);
         for (const { host, results } of stopped) {
           for (const result of results) {

@@ -22,3 +22,14 @@ describe('packets expectations', () => {
     expect(await findLeftovers(runtime, runIdOf(run.stdout))).toEqual([]);
   }, 120_000);
 });
+
+describe('a capture on every host', () => {
+  it('records each packet on every segment it crosses, before and after the router rewrites it', async () => {
+    const run = await runCli(['run', 'test/e2e/scenarios/journey.yaml']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/▶ step 2 capture packets on 3 hosts \(client, router, server\) \(lan, internet\)/);
+    for (const file of ['client-lan', 'router-lan', 'router-internet', 'server-internet']) expect(run.stdout).toContain(`${file}.pcap`);
+    expect(run.stdout).toMatch(/✔ 4 passed, 0 failed/);
+    expect(await findLeftovers(runtime, runIdOf(run.stdout))).toEqual([]);
+  }, 120_000);
+});
