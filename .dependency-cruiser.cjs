@@ -46,6 +46,13 @@ module.exports = {
       to: { path: '^src/session/' },
     },
     {
+      name: 'reports-are-made-from-results-alone',
+      comment: "src/report/ turns a run's results into files: it never reaches a lab, a host or the engine, so `socklab report` works on any run folder.",
+      severity: 'error',
+      from: { path: '^src/report/' },
+      to: { path: '^src/(lab|session|cli|runtime|in-host|doctor)/' },
+    },
+    {
       name: 'the-lower-layers-know-no-lab',
       comment: 'in-host, observe, scenario, image, runtime and util are used by the lab, never the other way round.',
       severity: 'error',

@@ -2,7 +2,8 @@
 # Everything socklab needs on a fresh machine, idempotent (a second run does nothing):
 #   npm dependencies and the built CLI, a running Docker engine, the lab image.
 #   --for-tests  also the tools the test suite uses (tshark to read captures, tmux to
-#                drive `socklab shell` in a real terminal, time to read peak memory).
+#                drive `socklab shell` in a real terminal, time to read peak memory,
+#                chromium to open report.html).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,5 +37,6 @@ FOR_TESTS=0
 need_for_tests tshark tshark "the tests read captures with it"
 need_for_tests tmux tmux "the shell test runs socklab in a real terminal with it"
 need_for_tests /usr/bin/time time "the memory tests read socklab's peak memory with it"
+need_for_tests /usr/bin/chromium chromium "the report test opens report.html in it, driven by playwright-core"
 
 node bin/socklab.js image build

@@ -42,7 +42,20 @@ program
   .argument('<scenario>', 'scenario file (YAML)')
   .option('--keep', 'leave the lab up after the steps (remove it with socklab down)')
   .option('--out <dir>', 'folder for captures and reports', '.socklab/runs')
-  .action(action(async (file: string, options: { keep?: boolean; out?: string }) => (await import('./commands/run.js')).runCommand(file, options)));
+  .option('--json', 'print the results as one JSON object on stdout (schema/results.schema.json); the run goes to stderr')
+  .option('--open', 'open report.html in the browser when the run ends (when a desktop is there)')
+  .action(
+    action(async (file: string, options: { keep?: boolean; out?: string; json?: boolean; open?: boolean }) =>
+      (await import('./commands/run.js')).runCommand(file, options),
+    ),
+  );
+
+program
+  .command('report')
+  .description("remake a run's report.html and report.md from its report.json")
+  .argument('<run-folder>', 'the folder of a run (.socklab/runs/NAME-RUN)')
+  .option('--open', 'open report.html in the browser (when a desktop is there)')
+  .action(action(async (folder: string, options: { open?: boolean }) => (await import('./commands/report.js')).reportCommand(folder, options)));
 
 program
   .command('validate')

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { CAPTURES_DIR_IN_HOST, shellQuote } from '../in-host/contract.js';
 import { LineSplitter, lineText } from '../util/bounded-output.js';
+import { parsePackets, type PacketRecord } from '../observe/packets.js';
 import { poll } from '../util/abort.js';
 import { shortPath } from '../util/paths.js';
 import type { LabAccess } from './lab.js';
@@ -28,6 +29,8 @@ export interface CaptureResult {
   fileInHost: string;
   /** Which interface is on which network (eth0 = internet 203.0.113.1, ...), to read `any` captures. */
   legend: string;
+  /** The same as data: interface -> network. */
+  networksByIface: Record<string, string>;
   pcapPath: string;
   textPath: string;
   packets: number;
@@ -35,6 +38,8 @@ export interface CaptureResult {
   firstLines: string[];
   /** The packet cap was reached: later packets were not recorded. */
   capped: boolean;
+  /** The first packets read in detail (addresses, IP id, TCP numbers), for the report's journey. */
+  records: PacketRecord[];
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -42,6 +47,8 @@ const STOP_GRACE_MS = 5_000;
 /** A capture stops recording after this many packets, so a flood cannot fill the host. */
 const MAX_PACKETS = 100_000;
 const KEPT_LINES = 40;
+/** Packets of each capture read in detail for the report's journey (two lines each). */
+export const JOURNEY_PACKETS = 2_000;
 /** What a capture records when the scenario gives no filter. */
 export const DEFAULT_FILTER = 'not ip6';
 
@@ -61,6 +68,7 @@ export class Capture {
     readonly host: string,
     private readonly running: { target: CaptureTarget; file: string; id: string }[],
     private readonly legend: string,
+    private readonly networksByIface: Record<string, string>,
   ) {}
 
   /**
@@ -96,6 +104,9 @@ export class Capture {
           '-n',
           '-i',
           target.iface,
+          // On all interfaces at once, the cooked v2 format keeps each packet's interface
+          // and direction (`eth1 In`), so its journey knows which network it was on.
+          ...(target.iface === 'any' ? ['-y', 'LINUX_SLL2'] : []),
           '-c',
           String(MAX_PACKETS),
           '-w',
@@ -122,7 +133,7 @@ export class Capture {
       await Promise.all(running.map(({ id }) => inHost.signal(id, 'SIGKILL').catch(() => undefined)));
       throw failure.reason;
     }
-    return new Capture(lab, host, running, legend);
+    return new Capture(lab, host, running, legend, Object.fromEntries([...ifaces].map(([network, iface]) => [iface, network])));
   }
 
   /** Stops its tcpdumps without collecting anything (another host's capture failed to start). */
@@ -157,7 +168,12 @@ export class Capture {
         splitter.flush();
         return result.exitCode === 0;
       });
+      // The first packets in detail, for the journey: -tt (one clock for all hosts), -S
+      // (absolute TCP numbers, the same on both sides of a NAT), -v (the IP id and TTL).
+      const detailed = await inHost.command(`tcpdump -n -tt -S -v -r ${file} 2>/dev/null | head -n ${2 * JOURNEY_PACKETS}`, { timeoutMs: 60_000, signal });
       results.push({
+        records: parsePackets(detailed.stdout),
+        networksByIface: this.networksByIface,
         name: target.name,
         iface: target.iface,
         network: target.network,

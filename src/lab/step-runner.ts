@@ -89,6 +89,8 @@ export class StepRunner {
   /** The output expectations on each program id, anywhere in the scenario: matched live. */
   private readonly outputChecks = new Map<string, { expectation: OutputExpectationValue; defaultExit?: number }[]>();
   private autoId = 0;
+  /** Every ended capture, for the run's report (its journey). */
+  readonly captured: { step: string; id?: string; hosts: { host: string; results: CaptureResult[] }[] }[] = [];
   /** Ended captures with an id, for `packets` expectations: their pcaps stay in the host. */
   private readonly captures = new Map<string, { host: string; results: CaptureResult[] }[]>();
   /** What the previous step read, when it was an observe step: the next expect step checks that moment. */
@@ -207,7 +209,8 @@ export class StepRunner {
     const counts = await Promise.all(
       capture.map(({ host, results }) => {
         const files = results.filter((result) => network === undefined || result.network === network).map((result) => result.fileInHost);
-        return files.length ? countPackets(this.options.lab, host, files, match, this.signal) : ({ ok: true, count: 0, firstLines: [] } as const);
+        const none: PacketCount = { ok: true, count: 0, firstLines: [] };
+        return files.length ? countPackets(this.options.lab, host, files, match, this.signal) : Promise.resolve(none);
       }),
     );
     const refused = counts.find((count) => !count.ok);
@@ -507,8 +510,11 @@ export class StepRunner {
     const { networks, filter } = step;
     // Each host records the networks asked for that it is on (all its interfaces when none
     // are asked for); with `all`, a host on none of them has nothing to record.
+    // With several hosts, each interface is its own capture even when no network is named:
+    // the journey follows a packet from network to network.
     const targets = step.hosts.flatMap(({ name }) => {
-      const on = networks?.filter((network) => network in lab.host(name).ips);
+      const ips = lab.host(name).ips;
+      const on = networks ? networks.filter((network) => network in ips) : step.hosts.length > 1 ? Object.keys(ips) : undefined;
       return on && on.length === 0 ? [] : [{ host: name, networks: on }];
     });
     const where = targets.length === 1 ? targets[0]!.host : `${targets.length} hosts (${targets.map((target) => target.host).join(', ')})`;
@@ -537,6 +543,7 @@ export class StepRunner {
           running.map(async (capture) => ({ host: capture.host, results: await capture.stop(this.options.outputDir, this.signal) })),
         );
         if (step.id !== undefined) this.captures.set(step.id, stopped);
+        this.captured.push({ step: label, ...(step.id !== undefined ? { id: step.id } : {}), hosts: stopped });
         for (const { host, results } of stopped) {
           for (const result of results) {
             reporter.section(`capture on ${host} (${result.iface}; ${result.legend}) -> ${shortPath(result.pcapPath)}`, decodedExcerpt(result));

@@ -1,10 +1,11 @@
 // One whole lesson run: lab up, steps, the who-sees-what picture, verdicts, teardown.
 // Teardown happens on success, failure, exceptions and abort (Ctrl+C), unless the caller
 // asks to keep the lab.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { formatPicture, whoSeesWhat, type ConnectionPicture } from '../observe/who-sees-what.js';
-import type { ExpectationVerdict, Reporter } from '../lab/reporter.js';
+import { RecordingReporter, type ExpectationVerdict, type Reporter } from '../lab/reporter.js';
+import { buildResults } from '../report/build.js';
+import type { ResultsValue } from '../report/results.js';
+import { writeReports } from '../report/write.js';
 import type { StepRunner } from '../lab/step-runner.js';
 import { hasNat } from '../scenario/model.js';
 import { bringUp, takeDown, type BringUpOptions } from './bring-up.js';
@@ -21,6 +22,8 @@ export interface RunOutcome {
   seconds: number;
   /** Each NAT-translated connection, hop by hop (empty when the lab has no NAT). */
   whoSeesWhat: ConnectionPicture[];
+  /** Everything the run's report holds (report.json). */
+  results: ResultsValue;
 }
 
 /** Prints, for each translated connection, what every hop sees of it. */
@@ -31,11 +34,8 @@ async function explainTranslations(runner: StepRunner, reporter: Reporter): Prom
   return pictures;
 }
 
-/** report.json in the run's folder: the verdicts and pictures, for tools and for later. */
-async function writeReport(outputDir: string, report: object): Promise<void> {
-  await mkdir(outputDir, { recursive: true });
-  await writeFile(join(outputDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-}
+/** What the report keeps of a run's events: the first part of a run that prints without end. */
+const REPORT_LIMITS = { events: 5_000, chars: 2_000_000 };
 
 /**
  * Runs a lesson. A lab that cannot come up throws (nothing is left of it); once it is up,
@@ -43,8 +43,10 @@ async function writeReport(outputDir: string, report: object): Promise<void> {
  */
 export async function runLesson(options: RunOptions): Promise<RunOutcome> {
   const started = performance.now();
-  const { loaded, reporter, signal } = options;
-  const session = await bringUp(options);
+  const { loaded, signal } = options;
+  // Everything shown is also kept (up to a bound) for the run's report.
+  const reporter = new RecordingReporter(options.reporter, REPORT_LIMITS);
+  const session = await bringUp({ ...options, reporter });
   const { lab, runner, reaper, outputDir } = session;
   let error: Error | undefined;
   let pictures: ConnectionPicture[] = [];
@@ -68,14 +70,21 @@ export async function runLesson(options: RunOptions): Promise<RunOutcome> {
     }
   }
   const verdicts = runner.verdicts;
-  await writeReport(outputDir, { scenario: loaded.scenario.name, runId: lab.runId, verdicts, error: error?.message, whoSeesWhat: pictures });
-  return {
+  const passed = !error && verdicts.every((verdict) => verdict.failures.length === 0);
+  const seconds = (performance.now() - started) / 1000;
+  const results = buildResults({
+    scenario: loaded.scenario,
+    file: loaded.file,
     runId: lab.runId,
     outputDir,
+    passed,
+    seconds,
+    ...(error ? { error: error.message } : {}),
+    events: reporter.events,
     verdicts,
-    error,
-    passed: !error && verdicts.every((verdict) => verdict.failures.length === 0),
     whoSeesWhat: pictures,
-    seconds: (performance.now() - started) / 1000,
-  };
+    captures: runner.captured,
+  });
+  await writeReports(outputDir, results);
+  return { runId: lab.runId, outputDir, verdicts, error, passed, whoSeesWhat: pictures, seconds, results };
 }

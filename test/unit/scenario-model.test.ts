@@ -75,7 +75,13 @@ describe('the scenario model', () => {
       showAndCommand: false,
     });
     expect(observeMany).toMatchObject({ hosts: [{ name: 'client', at: ['steps', 3, 'observe', 'hosts', 0] }, { name: 'server' }], views: ['conntrack'] });
-    expect(capture).toMatchObject({ kind: 'capture', host: 'router', steps: [{ kind: 'parallel', at: ['steps', 4, 'steps', 0] }] });
+    expect(capture).toMatchObject({
+      kind: 'capture',
+      hosts: [{ name: 'router', at: ['steps', 4, 'capture', 'host'] }],
+      everyHost: false,
+      hostsUnclear: false,
+      steps: [{ kind: 'parallel', at: ['steps', 4, 'steps', 0] }],
+    });
     expect(expectOne).toMatchObject({ kind: 'expect', expectations: [{ at: ['steps', 5, 'expect'] }] });
     expect(expectList).toMatchObject({ kind: 'expect', expectations: [{ at: ['steps', 6, 'expect', 0] }, { at: ['steps', 6, 'expect', 1] }] });
     expect(stop).toMatchObject({ kind: 'stop', id: 'srv', signal: 'SIGTERM' });
