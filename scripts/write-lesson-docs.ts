@@ -2,17 +2,22 @@
 // as their index. Each page holds what the lesson teaches and which seed it comes from
 // (the LESSONS table below: the only hand-written text), its topology (from the scenario),
 // the command, and the real output of a run, captured here by running
-// `socklab run scenarios/<lesson>.yaml` with NO_COLOR=1. Nothing in the output is typed by
-// hand: rerun this script after changing a lesson, and the page follows.
+// `socklab run scenarios/<lesson>.yaml` with NO_COLOR=1; that run's report gives the page
+// its pictures (<lesson>.topology.svg, and <lesson>.journey.svg when a capture crossed
+// hosts). Nothing in the output is typed by hand: rerun this script after changing a
+// lesson, and the page follows.
 //   npx tsx scripts/write-lesson-docs.ts            all lessons
 //   npx tsx scripts/write-lesson-docs.ts chat ports only these (the index is rewritten too)
 // A lesson that fails is not written (its page would show a failure) and the script exits 1.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadScenario, type LoadedScenario } from '../src/scenario/load.js';
 import { visitSteps, type ProgramStep, type Step } from '../src/scenario/model.js';
 import { SOCKLAB_ROOT } from '../src/util/paths.js';
+import { ladder } from '../src/report/ladder.js';
+import type { ResultsValue } from '../src/report/results.js';
+import { topologySvg } from '../src/report/topology.js';
 
 const SCENARIOS_DIR = join(SOCKLAB_ROOT, 'scenarios');
 const DOCS_DIR = join(SOCKLAB_ROOT, 'docs', 'lessons');
@@ -329,7 +334,29 @@ function topology(loaded: LoadedScenario): string {
   return `| network | subnet | description |\n|---|---|---|\n${networks}\n\n| host | role | address | runs |\n|---|---|---|---|\n${hosts}`;
 }
 
-function page(loaded: LoadedScenario, notes: LessonNotes, output: string): string {
+/** The pictures of a lesson from the report of its run: the topology, and the journey of its first conversation crossing hosts. */
+interface Drawings {
+  topology: string;
+  journey?: { svg: string; caption: string };
+}
+
+function drawings(results: ResultsValue): Drawings {
+  const found = results.journeys.flatMap((capture) => capture.conversations.map((conversation) => ({ capture, conversation })));
+  const first = found.find(({ conversation }) => conversation.lanes.length > 1);
+  return {
+    topology: topologySvg(results.topology),
+    ...(first
+      ? {
+          journey: {
+            svg: ladder(first.conversation).svg,
+            caption: `The ${first.conversation.protocol.toUpperCase()} conversation ${first.conversation.from} → ${first.conversation.to} as the capture of ${first.capture.step} recorded it: one arrow per packet per network it crossed, with the addresses it carried there, and where a router rewrote them. The run's report.html steps through it packet by packet.`,
+          },
+        }
+      : {}),
+  };
+}
+
+function page(loaded: LoadedScenario, notes: LessonNotes, output: string, drawings: Drawings): string {
   const { scenario } = loaded;
   const relativeFile = `scenarios/${basename(loaded.file)}`;
   const seeds = notes.seeds.map((id) => `- seed ${id}: ${SEEDS[id]}`).join('\n');
@@ -347,8 +374,20 @@ ${notes.teaches}
 
 ## Topology
 
-${topology(loaded)}
+![The topology of ${scenario.name}](${scenario.name}.topology.svg)
 
+${topology(loaded)}
+${
+  drawings.journey
+    ? `
+## The journey of its packets
+
+${drawings.journey.caption}
+
+![The packets of ${scenario.name}, hop by hop](${scenario.name}.journey.svg)
+`
+    : ''
+}
 ## Run it
 
 \`\`\`sh
@@ -418,7 +457,14 @@ async function main(): Promise<number> {
       process.stdout.write(`FAILED (exit ${code}); page not written\n${output}\n`);
       continue;
     }
-    writeFileSync(join(DOCS_DIR, `${name}.md`), page(lesson, LESSONS[name]!, output));
+    // The run's own report: its topology and journey become the page's pictures.
+    const folder = /report, captures and program output: (\S+)\//.exec(output)?.[1];
+    const results = JSON.parse(readFileSync(join(SOCKLAB_ROOT, folder!, 'report.json'), 'utf8')) as ResultsValue;
+    const pictures = drawings(results);
+    writeFileSync(join(DOCS_DIR, `${name}.topology.svg`), `${pictures.topology}\n`);
+    if (pictures.journey) writeFileSync(join(DOCS_DIR, `${name}.journey.svg`), `${pictures.journey.svg}\n`);
+    else rmSync(join(DOCS_DIR, `${name}.journey.svg`), { force: true });
+    writeFileSync(join(DOCS_DIR, `${name}.md`), page(lesson, LESSONS[name]!, output, pictures));
     process.stdout.write(`written docs/lessons/${name}.md\n`);
   }
   const entries = loaded.map((l) => ({

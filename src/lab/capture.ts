@@ -47,6 +47,8 @@ const STOP_GRACE_MS = 5_000;
 /** A capture stops recording after this many packets, so a flood cannot fill the host. */
 const MAX_PACKETS = 100_000;
 const KEPT_LINES = 40;
+/** Bytes of each packet a capture records (its snap length). */
+export const SNAP_BYTES = 512;
 /** Packets of each capture read in detail for the report's journey (two lines each). */
 export const JOURNEY_PACKETS = 2_000;
 /** What a capture records when the scenario gives no filter. */
@@ -109,6 +111,9 @@ export class Capture {
           ...(target.iface === 'any' ? ['-y', 'LINUX_SLL2'] : []),
           '-c',
           String(MAX_PACKETS),
+          // Headers and the start of the data: a bulk transfer does not fill the host.
+          '-s',
+          String(SNAP_BYTES),
           '-w',
           file,
           // Without a filter of the user's, the engine's own IPv6 chatter on the bridge

@@ -273,7 +273,7 @@ describe('a capture', () => {
     const capture = await Capture.start(lab, 'router', { filter: 'tcp port 1 or (udp port 9)', idPrefix: 'cap' });
     // The filter stays one argument: no shell ever parses it.
     expect(inHost.router!.calls).toContain(
-      'start cap-0 tcpdump --immediate-mode -U -n -i any -y LINUX_SLL2 -c 100000 -w /lab/captures/cap-0.pcap tcp port 1 or (udp port 9) (own)',
+      'start cap-0 tcpdump --immediate-mode -U -n -i any -y LINUX_SLL2 -c 100000 -s 512 -w /lab/captures/cap-0.pcap tcp port 1 or (udp port 9) (own)',
     );
     const [result] = await capture.stop(outputDir);
     expect(result).toMatchObject({
