@@ -3,7 +3,7 @@
 #   npm dependencies and the built CLI, a running Docker engine, the lab image.
 #   --for-tests  also the tools the test suite uses (tshark to read captures, tmux to
 #                drive `socklab shell` in a real terminal, time to read peak memory,
-#                chromium to open report.html).
+#                chromium to open report.html, docker-compose to check exported files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,5 +38,6 @@ need_for_tests tshark tshark "the tests read captures with it"
 need_for_tests tmux tmux "the shell test runs socklab in a real terminal with it"
 need_for_tests /usr/bin/time time "the memory tests read socklab's peak memory with it"
 need_for_tests /usr/bin/chromium chromium "the report test opens report.html in it, driven by playwright-core"
+need_for_tests docker-compose docker-compose "the export test checks Compose files with docker-compose config"
 
 node bin/socklab.js image build

@@ -51,6 +51,17 @@ program
   );
 
 program
+  .command('export')
+  .description("write a scenario in another tool's format")
+  .command('compose')
+  .description(
+    "the scenario's networks, hosts, addresses, capabilities and setup as a Compose file (steps and expectations are not: Compose cannot express them)",
+  )
+  .argument('<scenario>', 'scenario file (YAML)')
+  .option('-o, --output <file>', 'write the Compose file here (default: standard output)')
+  .action(action(async (file: string, options: { output?: string }) => (await import('./commands/export.js')).exportComposeCommand(file, options)));
+
+program
   .command('report')
   .description("remake a run's report.html and report.md from its report.json")
   .argument('<run-folder>', 'the folder of a run (.socklab/runs/NAME-RUN)')

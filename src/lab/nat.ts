@@ -51,6 +51,7 @@ export function masqueradeScript(rule: MasqueradeRule, publicIp: string, iface: 
   ];
   if (rule.full_cone) {
     lines.push(
+      `mkdir -p ${FULL_CONE_WATCHER.slice(0, FULL_CONE_WATCHER.lastIndexOf('/'))}`,
       `cat > ${FULL_CONE_WATCHER} <<'SOCKLAB_FULL_CONE'\n${FULL_CONE_SCRIPT}SOCKLAB_FULL_CONE`,
       // Detached from the setup's output, so the setup is done when its script ends.
       `setsid sh ${FULL_CONE_WATCHER} "$nat_out" ${publicIp} </dev/null >/dev/null 2>&1 &`,

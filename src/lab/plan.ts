@@ -202,7 +202,12 @@ const interfaceOf = (ip: string) => `$(ip -o -4 addr show to ${ip} | awk '{print
  * the lab.
  */
 export function hostSetupScript(host: HostValue, impairments: ReturnType<typeof hostImpairments> = []): string {
-  const lines: string[] = [installLauncherScript()];
+  return ['set -e', installLauncherScript(), ...hostNetworkSetup(host, impairments)].join('\n');
+}
+
+/** A host's routes, NAT rules and impairments as shell lines (also what a Compose export runs). */
+export function hostNetworkSetup(host: HostValue, impairments: ReturnType<typeof hostImpairments> = []): string[] {
+  const lines: string[] = [];
   lines.push(host.default_route ? `ip route replace default via ${host.default_route}` : 'ip route del default 2>/dev/null || true');
   for (const route of host.routes ?? []) lines.push(`ip route replace ${route.to} via ${route.via}`);
   for (const rule of host.nat ?? []) {
@@ -216,5 +221,5 @@ export function hostSetupScript(host: HostValue, impairments: ReturnType<typeof 
     }
   }
   for (const { ip, impairment } of impairments) lines.push(...impairmentScript(interfaceOf(ip), impairment));
-  return ['set -e', ...lines].join('\n');
+  return lines;
 }
