@@ -40,9 +40,9 @@ module.exports = {
       to: { path: '^src/cli/' },
     },
     {
-      name: 'only-the-cli-imports-the-session-layer',
+      name: 'only-the-cli-and-the-library-entry-import-the-session-layer',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(cli|session)/' },
+      from: { path: '^src/', pathNot: '^src/(cli|session)/|^src/index\\.ts$' },
       to: { path: '^src/session/' },
     },
     {

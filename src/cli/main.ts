@@ -51,6 +51,12 @@ program
   );
 
 program
+  .command('init')
+  .description('write a starter lesson folder (a scenario, a server and a client, a README) that passes socklab test')
+  .argument('[dir]', 'the folder to write (made if absent)', 'my-lesson')
+  .action(action(async (dir: string) => (await import('./commands/init.js')).initCommand(dir)));
+
+program
   .command('export')
   .description("write a scenario in another tool's format")
   .command('compose')

@@ -2,7 +2,9 @@
 // file (size, text: read-file.ts) -> YAML syntax (yaml-errors.ts) -> schema (zod;
 // schema-issues.ts words its failures) -> the model (model.ts) -> rules (rules.ts,
 // step-rules.ts). Nothing here touches the engine: `socklab validate` runs without one.
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { BUNDLED_SCENARIOS_DIR } from '../util/paths.js';
 import { LineCounter, parseDocument } from 'yaml';
 import { ScenarioError, dottedPath, type IssueLayer, type ScenarioIssue } from './issues.js';
 import { buildScenario, type Scenario } from './model.js';
@@ -41,13 +43,31 @@ export async function loadScenario(file: string): Promise<LoadedScenario> {
   return result.loaded;
 }
 
-export async function checkScenarioFile(file: string): Promise<LoadResult> {
+/** A bundled lesson's name, where a file is asked for: `socklab run tcp-hello`. */
+const LESSON_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,30}$/;
+
+/**
+ * The file a scenario argument names: the path as given when there is such a file, else the
+ * bundled lesson of that name (from any folder, so an installed socklab runs its lessons).
+ */
+export function scenarioFileOf(argument: string): string {
+  if (existsSync(argument) || !LESSON_NAME.test(argument)) return argument;
+  const bundled = join(BUNDLED_SCENARIOS_DIR, `${argument}.yaml`);
+  return existsSync(bundled) ? bundled : argument;
+}
+
+export async function checkScenarioFile(argument: string): Promise<LoadResult> {
+  const file = scenarioFileOf(argument);
   const fileIssue = (message: string): LoadResult => ({
     ok: false,
     issues: [{ file, line: 1, column: 1, path: '', message, layer: 'file' }],
   });
   const read = await readScenarioBytes(file);
-  if (typeof read === 'string') return fileIssue(read);
+  if (typeof read === 'string') {
+    // A name that is no lesson: say where names come from.
+    const named = LESSON_NAME.test(argument) && file === argument && read.includes('does not exist');
+    return fileIssue(named ? `no file '${argument}', and no bundled lesson of that name; socklab list shows the lessons.` : read);
+  }
   return hideContentsOfNonYaml(file, checkScenarioText(file, read));
 }
 

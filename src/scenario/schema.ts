@@ -431,6 +431,8 @@ export type StepValue =
   StartStepValue | RunStepValue | ParallelStepValue | SleepStepValue | ObserveStepValue | StopStepValue | WaitStepValue | ExpectStepValue | CaptureStepValue;
 
 export type ScenarioValue = z.infer<typeof Scenario>;
+/** A scenario as written (defaults not applied yet): what a file, or an object given to the library, holds. */
+export type ScenarioInputValue = z.input<typeof Scenario>;
 export type HostValue = z.infer<typeof Host>;
 export type NetworkValue = z.infer<typeof Network>;
 export type NatRuleValue = z.infer<typeof NatRule>;

@@ -36,6 +36,8 @@ export interface LabSession {
   reaper: Reaper;
   /** The run's folder: captures, program output and the report. */
   outputDir: string;
+  /** The scenario's programs, bundled (and any other a library user starts). */
+  programs: ProgramLibrary;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function bringUp(options: BringUpOptions): Promise<LabSession> {
     },
   });
   const runner = new StepRunner({ lab, programs, reporter, signal, outputDir });
-  return { lab, runner, reaper, outputDir };
+  return { lab, runner, reaper, outputDir, programs };
 }
 
 /** Removes the lab (under a deadline of its own: an interruption must not cut it short) and says what went. */

@@ -1,6 +1,7 @@
 // socklab as a package: `npm pack` holds what a user runs (the built CLI, the lessons and
 // programs, the schema, the image recipe, the docs) and no test; installed globally from
-// that tarball into a prefix of its own, `socklab` works from an empty folder.
+// that tarball into a prefix of its own, `socklab` works from an empty folder: a starter
+// lesson from `socklab init` passes `socklab test`, and a bundled lesson runs by its name.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ describe('the npm package', () => {
         'programs/tcp-hello-server.ts',
         'programs/python/seed000_tcp_server.py',
         'schema/scenario.schema.json',
+        'schema/results.schema.json',
         'images/lab/packages.txt',
         'docs/scenario-format.md',
         'README.md',
@@ -32,7 +34,7 @@ describe('the npm package', () => {
     expect(files.filter((file) => /(^|\/)test\/|\.test\.|^programs\/build\.ts$|^src\//.test(file))).toEqual([]);
   });
 
-  it('installed globally from its tarball, runs validate and list from an empty folder', { timeout: 300_000 }, () => {
+  it('installed globally from its tarball, runs validate, list, init, test and a lesson by name from an empty folder', { timeout: 300_000 }, () => {
     npm(['pack', '--pack-destination', work]);
     const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'))!;
     const prefix = join(work, 'prefix');
@@ -45,5 +47,9 @@ describe('the npm package', () => {
     expect(socklab(['validate', 'mine.yaml'])).toBe('mine.yaml: valid\n');
     expect(socklab(['list'])).toMatch(/│ nat-pat\s+│/);
     expect(socklab(['--version']).trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    // A starter lesson that passes as written; a bundled lesson by its name alone.
+    expect(socklab(['init', 'demo'])).toMatch(/wrote demo\/lesson\.yaml/);
+    expect(socklab(['test', 'demo'])).toMatch(/1 passed, 0 failed/);
+    expect(socklab(['run', 'tcp-hello'])).toMatch(/✔ \d+ passed, 0 failed/);
   });
 });
