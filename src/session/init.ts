@@ -15,8 +15,13 @@ const SERVER = `// A TCP server: greets every client with a line, prints who it 
 // --count clients (default 1). Change it, then: socklab test .
 import { createServer } from 'node:net';
 
-const port = Number(process.argv[process.argv.indexOf('--port') + 1] || 60001);
-const count = Number(process.argv[process.argv.indexOf('--count') + 1] || 1);
+/** The value after --NAME on the command line, or the fallback. */
+const flag = (name: string, fallback: string) => {
+  const at = process.argv.indexOf(\`--\${name}\`);
+  return at > 0 ? (process.argv[at + 1] ?? fallback) : fallback;
+};
+const port = Number(flag('port', '60001'));
+const count = Number(flag('count', '1'));
 let served = 0;
 
 const server = createServer((socket) => {
@@ -31,8 +36,13 @@ server.listen(port, '0.0.0.0', () => console.log(\`listening on 0.0.0.0:\${port}
 const CLIENT = `// A TCP client: connects, prints what the server says, and exits.
 import { connect } from 'node:net';
 
-const host = process.argv[process.argv.indexOf('--host') + 1] || '127.0.0.1';
-const port = Number(process.argv[process.argv.indexOf('--port') + 1] || 60001);
+/** The value after --NAME on the command line, or the fallback. */
+const flag = (name: string, fallback: string) => {
+  const at = process.argv.indexOf(\`--\${name}\`);
+  return at > 0 ? (process.argv[at + 1] ?? fallback) : fallback;
+};
+const host = flag('host', '127.0.0.1');
+const port = Number(flag('port', '60001'));
 
 const socket = connect({ host, port }, () => console.log(\`connected from \${socket.localAddress}:\${socket.localPort}\`));
 socket.setEncoding('utf8');

@@ -22,7 +22,7 @@ describe('the library API', () => {
       expect(lab.hosts).toEqual(['server', 'client']);
       await lab.start('server', 'programs/tcp-hello-server.ts', {
         id: 'hello',
-        args: ['--port', '60001', '--count', '1', '--hold', '3000'],
+        args: ['--port', '60001', '--count', '0'],
         waitFor: { port: 60001 },
       });
       const client = await lab.exec('client', 'nc -w 2 10.97.80.10 60001');
@@ -31,6 +31,8 @@ describe('the library API', () => {
       expect(rows).toContainEqual(expect.objectContaining({ protocol: 'tcp', state: 'LISTEN', local: { ip: '0.0.0.0', port: 60001 } }));
       expect(rows.some((row) => row.remote.ip === '10.97.80.20' && row.local.port === 60001)).toBe(true);
       expect(await lab.output('hello')).toMatch(/connection from 10\.97\.80\.20:\d+/);
+      await lab.stop('hello');
+      expect((await lab.netstat('server')).filter((row) => row.state === 'LISTEN')).toEqual([]);
       const { captures } = await lab.capture('client', () => lab.exec('client', 'ping -c 1 10.97.80.10'), { filter: 'icmp' });
       expect(captures[0]!.packets).toBe(2);
     }
