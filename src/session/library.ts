@@ -2,7 +2,9 @@
 // poked at (exec, netstat, programs started, packets captured) and taken down, with the
 // same reaper, limits and clean-up as the CLI. `await using lab = await Lab.up(...)` takes
 // it down when the block ends, whatever happens in it. Documented in docs/library.md.
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { shellQuote } from '../in-host/contract.js';
 import { stringify } from 'yaml';
 import { Capture, type CaptureResult } from '../lab/capture.js';
 import type { Lab as LabHandle } from '../lab/lab.js';
@@ -117,7 +119,7 @@ export class Lab implements AsyncDisposable {
 
   /** Runs a command in a host (a shell line, or an argument list), as root, to its end or `timeoutMs` (default 30 s). */
   async exec(host: string, command: string | string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
-    const script = Array.isArray(command) ? command.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ') : command;
+    const script = Array.isArray(command) ? command.map(shellQuote).join(' ') : command;
     const result = await this.handle.inHost(host).command(script, { timeoutMs: options.timeoutMs ?? 30_000 });
     return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, timedOut: result.timedOut };
   }
@@ -178,7 +180,6 @@ export class Lab implements AsyncDisposable {
 
   /** What a started program printed so far on standard output (the first 256 MB at most). */
   async output(id: string): Promise<string> {
-    const { readFile } = await import('node:fs/promises');
     return readFile(resolve(this.outputDir, 'programs', `${id}.out`), 'utf8').catch(() => '');
   }
 

@@ -25,7 +25,7 @@ describe('the library API', () => {
         args: ['--port', '60001', '--count', '0'],
         waitFor: { port: 60001 },
       });
-      const client = await lab.exec('client', 'nc -w 2 10.97.80.10 60001');
+      const client = await lab.exec('client', ['nc', '-w', '2', '10.97.80.10', '60001']);
       expect(client.stdout).toContain('Hello World!');
       const rows = await lab.netstat('server');
       expect(rows).toContainEqual(expect.objectContaining({ protocol: 'tcp', state: 'LISTEN', local: { ip: '0.0.0.0', port: 60001 } }));
