@@ -74,7 +74,7 @@ function whoSeesWhatSection(results: ResultsValue): string {
         (hop) =>
           `<tr><td>${esc(hop.host)}${hop.direction ? ` ${hop.direction}` : ''}</td><td>${esc(hop.seenWith)}</td><td>${esc(hop.seen)}</td><td>${esc(`${hop.src.ip}:${hop.src.port}`)}</td><td>${esc(`${hop.dst.ip}:${hop.dst.port}`)}</td><td>${esc([hop.state, hop.note].filter(Boolean).join('; '))}</td></tr>`,
       );
-      return `<table><caption>${esc(picture.protocol.toUpperCase())} connection</caption><thead><tr><th>where</th><th>seen with</th><th>when</th><th>source</th><th>destination</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+      return `<div class="scroll"><table><caption>${esc(picture.protocol.toUpperCase())} connection</caption><thead><tr><th>where</th><th>seen with</th><th>when</th><th>source</th><th>destination</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
     })
     .join('\n');
 }
@@ -126,7 +126,7 @@ nav a{margin-right:12px;color:var(--accent)}
 .badge{font-size:14px;padding:2px 10px;border-radius:12px;color:#fff;vertical-align:middle}.badge.passed{background:var(--pass)}.badge.failed{background:var(--fail)}
 pre{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:8px;overflow:auto;font-size:13px}
 .host{color:var(--accent)}.stderr{color:var(--fail)}
-.verdict.pass{color:var(--pass)}.verdict.fail{color:var(--fail)}.why{color:var(--fg);margin-left:1.5em}
+.verdict{overflow-wrap:anywhere}.verdict.pass{color:var(--pass)}.verdict.fail{color:var(--fail)}.why{color:var(--fg);margin-left:1.5em}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}caption{text-align:left;font-weight:bold}
 td,th{border:1px solid var(--line);padding:3px 8px;text-align:left;font-family:ui-monospace,monospace}
 .scroll{overflow:auto;max-width:100%}
@@ -141,7 +141,7 @@ svg .role{fill:var(--router)}svg .impair{fill:var(--fail)}
 .controls button{font:inherit;padding:4px 10px;border:1px solid var(--line);border-radius:6px;background:var(--panel);color:var(--fg);cursor:pointer}
 .controls button:focus-visible{outline:2px solid var(--accent)}
 dl.headers{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:8px;font-size:13px}
-dl.headers dt{color:var(--muted)}dl.headers dd{margin:0;font-family:ui-monospace,monospace}
+dl.headers dt{color:var(--muted)}dl.headers dd{margin:0;font-family:ui-monospace,monospace;overflow-wrap:anywhere}
 @media print{nav,.controls,.hint{display:none}.scroll{overflow:visible}pre{white-space:pre-wrap}body{font-size:12px}}
 `;
 

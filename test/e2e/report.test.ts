@@ -1,8 +1,8 @@
 // report.html in a real browser (Debian's Chromium, driven by playwright-core; scripts/setup.sh
 // --for-tests installs it): nat-pat's topology with every host and address, the journey of
 // the SYN with the client's address on the LAN hop and the router's on the Internet hop,
-// stepping that moves the highlight, no request leaving the page, light and dark
-// screenshots kept as artifacts. Also: `run --json` matches the published results schema,
+// stepping that moves the highlight, no request leaving the page, nothing wider than a
+// phone's screen, light, dark and phone screenshots kept as artifacts. Also: `run --json` matches the published results schema,
 // and the report of a scenario outside the lessons, remade by `socklab report`.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,6 +78,12 @@ describe('report.html', () => {
       expect(requests).toEqual([]);
       await page.close();
     }
+    // On a phone: nothing wider than the screen but the drawings, which scroll in their boxes.
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    await phone.goto(`file://${html}`);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: join(ARTIFACTS, 'report-nat-pat-phone.png') });
+    await phone.close();
     // Nothing in the page points elsewhere.
     expect(readFileSync(html, 'utf8')).not.toMatch(/\b(src|href)="(https?:)?\/\//);
   }, 180_000);
