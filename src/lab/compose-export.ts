@@ -6,7 +6,7 @@
 // docker-compose 1.x and the Compose plugin read with IPAM subnets and fixed addresses.
 import { stringify } from 'yaml';
 import { numberToIp, parseSubnet } from '../util/ipv4.js';
-import { hostImpairments, netemOnlyUses } from '../scenario/impairments.js';
+import { hostImpairments, lossyNetworks, netemOnlyUses } from '../scenario/impairments.js';
 import type { Scenario } from '../scenario/model.js';
 import { hostNetworkSetup } from './plan.js';
 
@@ -51,7 +51,7 @@ export function exportCompose(scenario: Scenario, options: { image: string; sour
   );
   const services = Object.fromEntries(
     Object.entries(scenario.hosts).map(([name, host]) => {
-      const setup = hostNetworkSetup(host, hostImpairments(scenario, name));
+      const setup = hostNetworkSetup(host, hostImpairments(scenario, name), lossyNetworks(scenario));
       return [
         name,
         {

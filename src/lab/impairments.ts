@@ -41,6 +41,12 @@ export function impairmentScript(iface: string, impairment: LinkImpairment): str
   return lines;
 }
 
+/**
+ * On a network that loses packets: this interface sends packets no bigger than the wire's
+ * (1500 bytes), not 64 KB at once by segmentation offload, so each is lost or not on its own.
+ */
+export const wirePacketsScript = (iface: string): string => `ip link set dev ${iface} gso_max_size 1500`;
+
 /** What the engine's kernel can do for impairments, probed once per engine and process. */
 export interface NetemSupport {
   netem: boolean;

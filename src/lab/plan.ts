@@ -11,8 +11,8 @@ import type { Scenario } from '../scenario/model.js';
 import { WORKING_FOLDER, WRITABLE_FOLDERS, hostLimits, type HostLimits } from '../scenario/host-defaults.js';
 import type { HostValue } from '../scenario/schema.js';
 import { currentOwner, ownerText } from './ownership.js';
-import { hostImpairments } from '../scenario/impairments.js';
-import { impairmentScript } from './impairments.js';
+import { hostImpairments, lossyNetworks } from '../scenario/impairments.js';
+import { impairmentScript, wirePacketsScript } from './impairments.js';
 import { masqueradeScript } from './nat.js';
 
 export interface PlannedHost {
@@ -144,7 +144,7 @@ export function planLab(scenario: Scenario, options: PlanOptions): LabPlan {
       role: host.role,
       ips: { ...host.networks },
       limits,
-      setupScript: hostSetupScript(host, hostImpairments(scenario, name)),
+      setupScript: hostSetupScript(host, hostImpairments(scenario, name), lossyNetworks(scenario)),
       files: (host.files ?? []).map((file) =>
         typeof file === 'string' ? { name: file, pathInHost: `${FILES_DIR_IN_HOST}/${basename(file)}` } : { name: file.from, pathInHost: file.to },
       ),
@@ -201,13 +201,14 @@ const interfaceOf = (ip: string) => `$(ip -o -4 addr show to ${ip} | awk '{print
  * address): replace it with the scenario's default route, or remove it so no route leaves
  * the lab.
  */
-export function hostSetupScript(host: HostValue, impairments: ReturnType<typeof hostImpairments> = []): string {
-  return ['set -e', installLauncherScript(), ...hostNetworkSetup(host, impairments)].join('\n');
+export function hostSetupScript(host: HostValue, impairments: ReturnType<typeof hostImpairments> = [], lossy: ReadonlySet<string> = new Set()): string {
+  return ['set -e', installLauncherScript(), ...hostNetworkSetup(host, impairments, lossy)].join('\n');
 }
 
 /** A host's routes, NAT rules and impairments as shell lines (also what a Compose export runs). */
-export function hostNetworkSetup(host: HostValue, impairments: ReturnType<typeof hostImpairments> = []): string[] {
+export function hostNetworkSetup(host: HostValue, impairments: ReturnType<typeof hostImpairments> = [], lossy: ReadonlySet<string> = new Set()): string[] {
   const lines: string[] = [];
+  for (const [network, ip] of Object.entries(host.networks)) if (lossy.has(network)) lines.push(wirePacketsScript(interfaceOf(ip)));
   lines.push(host.default_route ? `ip route replace default via ${host.default_route}` : 'ip route del default 2>/dev/null || true');
   for (const route of host.routes ?? []) lines.push(`ip route replace ${route.to} via ${route.via}`);
   for (const rule of host.nat ?? []) {

@@ -51,6 +51,20 @@ export function netemOnlyUses(scenario: Topology): PathSegment[][] {
   return paths;
 }
 
+/**
+ * The networks where packets are lost somewhere (on the network, or at one host's interface
+ * on it). Every host sends there in packets no bigger than the wire's: with segmentation
+ * offload, a TCP sender hands the link 64 KB at once, and one loss would take 45 segments.
+ */
+export function lossyNetworks(scenario: Topology): Set<string> {
+  const lossy = new Set<string>();
+  for (const [name, network] of Object.entries(scenario.networks)) if (network.impair?.loss !== undefined) lossy.add(name);
+  for (const host of Object.values(scenario.hosts)) {
+    for (const [network, value] of Object.entries(host.impair ?? {})) if (value.loss !== undefined) lossy.add(network);
+  }
+  return lossy;
+}
+
 /** Whether anything in the scenario is impaired (a lesson's topology shows it). */
 export const hasImpairments = (scenario: Topology) =>
   Object.values(scenario.networks).some((network) => network.impair) || Object.values(scenario.hosts).some((host) => host.impair);

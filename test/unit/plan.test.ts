@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkScenarioText } from '../../src/scenario/load.js';
+import { checkScenarioText, loadScenario } from '../../src/scenario/load.js';
 import { bridgeNames, hostSetupScript, planLab } from '../../src/lab/plan.js';
 import { impairmentScript } from '../../src/lab/impairments.js';
 import { masqueradeScript } from '../../src/lab/nat.js';
-import { hostImpairments, netemOnlyUses } from '../../src/scenario/impairments.js';
+import { hostImpairments, lossyNetworks, netemOnlyUses } from '../../src/scenario/impairments.js';
 import { LABEL } from '../../src/runtime/labels.js';
 import { TransitPool, addressLab, transitPrefix } from '../../src/lab/addressing.js';
 
@@ -259,5 +259,17 @@ describe('masquerade behaviours in the setup script', () => {
       .split('\n')
       .filter((line) => line.startsWith('-t nat -A'));
     expect(added).toEqual(['-t nat -A PREROUTING -i eth1 -d 203.0.113.7 -p udp --dport 40001 -j DNAT --to-destination 192.168.7.10:40000']);
+  });
+});
+
+describe('lossy networks', () => {
+  it('have every host on them send wire-sized packets, so each is lost on its own', async () => {
+    const loaded = await loadScenario('scenarios/tcp-vs-udp-loss.yaml');
+    expect(lossyNetworks(loaded.scenario)).toEqual(new Set(['lan']));
+    const plan = planLab(loaded.scenario, { runId: 'abc123', image: 'img' });
+    for (const host of plan.hosts) expect(host.setupScript).toContain('ip link set dev $(ip -o -4 addr show to ');
+    for (const host of plan.hosts) expect(host.setupScript).toMatch(/\) gso_max_size 1500\n/);
+    const clean = planLab((await loadScenario('scenarios/tcp-hello.yaml')).scenario, { runId: 'abc123', image: 'img' });
+    for (const host of clean.hosts) expect(host.setupScript).not.toContain('gso_max_size');
   });
 });
