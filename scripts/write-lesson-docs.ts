@@ -261,7 +261,7 @@ const LESSONS: Record<string, LessonNotes> = {
     teaches: `Seed 004 sets TCP, which is reliable, against UDP, which is not, in a table. This lesson makes the difference happen: the link between the two hosts loses 10% of the packets that arrive on it (an \`impair\` on the network). Over TCP, 1 MB goes across and the SHA-256 on both ends is the same: the sender's kernel noticed what was lost and sent it again, and its own counters say how often. Over UDP, 200 datagrams leave (the capture on the sender counts them) and the receiver gets what arrives; nothing is sent again, and nobody is told.`,
     lookFor: [
       'the two SHA-256 digests of the TCP transfer: equal, though packets were lost;',
-      '`TcpRetransSegs` on the sender: the segments it sent again (it changes from run to run, and is never 0 here);',
+      '`TcpRetransSegs` on the sender: the segments it sent again, about one in ten of the some 700 it sent (the number changes from run to run);',
       "the receiver's `received N datagram(s)`: fewer than 200, a different N each run; the capture's 200 on the sender's side;",
       'the UDP sender: every `sendto()` succeeded; losing a datagram is silent.',
     ],
