@@ -2,7 +2,8 @@
 // of its steps is bundled as a run would bundle it, so a syntax error or an import that
 // cannot be found is said at the program's own line and column, before any lab is made.
 import { BundleError, ProgramLibrary, type FileProgram } from '../lab/programs.js';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { shortPath } from '../util/paths.js';
 import type { ScenarioIssue } from '../scenario/issues.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { visitSteps, type ProgramStep } from '../scenario/model.js';
@@ -29,16 +30,10 @@ export async function programIssues(loaded: LoadedScenario): Promise<ScenarioIss
       const path = [...step.at, 'program'];
       const message = `program '${program.written}' does not build: ${failure instanceof BundleError ? failure.text : String(failure)}; fix it, then validate again.`;
       if (failure instanceof BundleError && failure.at) {
-        return { file: shownPath(failure.at.file), line: failure.at.line, column: failure.at.column, path: path.join('.'), message, layer: 'program' };
+        return { file: shortPath(resolve(failure.at.file)), line: failure.at.line, column: failure.at.column, path: path.join('.'), message, layer: 'program' };
       }
       return { file: loaded.file, ...loaded.source.position(path), path: path.join('.'), message, layer: 'program' };
     }),
   );
   return issues.filter((issue): issue is ScenarioIssue => issue !== undefined);
-}
-
-/** A path as esbuild gives it (from the working folder), or whole when it lies outside that folder. */
-function shownPath(file: string): string {
-  const fromHere = relative(process.cwd(), resolve(file));
-  return fromHere.startsWith('..') ? resolve(file) : fromHere;
 }

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { ScenarioIssue } from '../scenario/issues.js';
+import { shortPath } from '../util/paths.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { visitSteps, type ProgramStep } from '../scenario/model.js';
 
@@ -60,7 +61,7 @@ export async function typeIssues(scenarios: readonly LoadedScenario[]): Promise<
     const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ').replace(/\s+/g, ' ');
     const issues = byScenario.get(owner.loaded.file) ?? [];
     issues.push({
-      file: shownPath(diagnostic.file.fileName),
+      file: shortPath(resolve(diagnostic.file.fileName)),
       line: line + 1,
       column: character + 1,
       path: [...owner.step.at, 'program'].join('.'),
@@ -89,10 +90,4 @@ function ownerOf(file: string, programs: Map<string, { loaded: LoadedScenario; s
   if (path.split(sep).includes('node_modules')) return undefined; // a package's own types: not the student's to fix
   for (const [programPath, owner] of programs) if (!relative(dirname(programPath), path).startsWith('..')) return owner;
   return programs.values().next().value;
-}
-
-/** A path from the working folder, or whole when it lies outside it. */
-function shownPath(file: string): string {
-  const fromHere = relative(process.cwd(), resolve(file));
-  return fromHere.startsWith('..') ? resolve(file) : fromHere;
 }
