@@ -2,13 +2,51 @@
 // at `prepare` (so `npm ci`, `npm install` and `npm pack` build it) and before `npm test`.
 // Bundling is what makes the CLI start fast: one file per lazily loaded command instead of
 // some hundred modules. zod, yaml and commander are bundled in (plain JavaScript, loaded by
-// every `validate`); every other package stays in node_modules, as installed.
+// every `validate`), and so are dockerode and docker-modem, so that what they load eagerly
+// but socklab seldom or never uses (gRPC for BuildKit sessions, SSH for ssh:// engines: a
+// third of the CLI's start-up) is loaded on first use instead. Every other package stays in
+// node_modules, as installed.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 
-const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const BUNDLED = new Set(['zod', 'yaml', 'commander']);
+const BUNDLED = new Set(['zod', 'yaml', 'commander', 'dockerode', 'docker-modem']);
+
+/** A package name from an import path: `a/b` -> `a`, `@s/a/b` -> `@s/a`. */
+const packageOf = (path) =>
+  path
+    .split('/')
+    .slice(0, path.startsWith('@') ? 2 : 1)
+    .join('/');
+
+/** Modules of the bundled packages loaded when first called, from node_modules (where npm installed them). */
+const LOADED_ON_FIRST_USE = [
+  { importer: '/dockerode/lib/', path: './session', module: 'dockerode/lib/session.js' },
+  { importer: '/docker-modem/lib/', path: './ssh', module: 'docker-modem/lib/ssh.js' },
+];
+
+const packagesAsInstalled = {
+  name: 'packages-as-installed',
+  setup(build) {
+    // Required only inside the function that builds with BuildKit, and reading files beside itself: left where it is.
+    build.onResolve({ filter: /^\.\/buildkit$/ }, ({ importer }) =>
+      importer.includes('/dockerode/lib/') ? { path: 'dockerode/lib/buildkit.js', external: true } : undefined,
+    );
+    build.onResolve({ filter: /^\.\/(session|ssh)$/ }, ({ path, importer }) => {
+      const lazy = LOADED_ON_FIRST_USE.find((entry) => entry.path === path && importer.includes(entry.importer));
+      return lazy ? { path: lazy.module, namespace: 'on-first-use' } : undefined;
+    });
+    // Each of these modules exports one function: a stand-in that requires the real one when called.
+    build.onLoad({ filter: /.*/, namespace: 'on-first-use' }, ({ path }) => ({
+      contents: `module.exports = function () { return require(${JSON.stringify(path)}).apply(this, arguments); };`,
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^[^./]/ }, ({ path }) => {
+      const installed = LOADED_ON_FIRST_USE.some((entry) => entry.module === path) || !(path.startsWith('node:') || BUNDLED.has(packageOf(path)));
+      return installed ? { path, external: true } : undefined;
+    });
+  },
+};
 
 rmSync(new URL('../dist/', import.meta.url), { recursive: true, force: true });
 await build({
@@ -23,7 +61,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: Object.keys(manifest.dependencies).filter((name) => !BUNDLED.has(name)),
+  plugins: [packagesAsInstalled],
   // yaml is CommonJS and requires node's modules; ESM output needs a real `require` for that.
   banner: { js: "import { createRequire as __socklabRequire } from 'node:module'; const require = __socklabRequire(import.meta.url);" },
   // Less text for V8 to parse at every start; names stay, so stacks stay readable.
