@@ -12,6 +12,8 @@
 export const RUN_DIR_IN_HOST = '/lab/run';
 export const LAUNCHER_IN_HOST = '/lab/bin/launch';
 /** A full-cone router's watcher of new UDP mappings (lab/nat.ts); plumbing, hidden from ps. */
+/** socklab's agent (AGENT_SCRIPT): runs its commands without a new exec each; plumbing, hidden from ps. */
+export const AGENT_IN_HOST = '/lab/bin/agent';
 export const FULL_CONE_WATCHER_IN_HOST = '/lab/bin/full-cone';
 export const PROGRAMS_DIR_IN_HOST = '/lab/programs';
 export const FILES_DIR_IN_HOST = '/lab/files';
@@ -67,12 +69,66 @@ echo "$code \${before:-0} $(oom)" > "$run/$id.exit"
 exit "$code"
 `;
 
-/** Shell snippet that installs the launcher (part of every host's setup script). */
-export function installLauncherScript(): string {
+/** At most this much of each output of an agent's command reaches socklab (the start of it). */
+export const AGENT_OUTPUT_CAP = 4 * 1024 * 1024;
+/** The first word of every answer's header line. */
+export const AGENT_ANSWER = 'socklab-agent';
+
+/**
+ * The agent: one per host and socklab process, started as a long-running exec with its
+ * input open (in-host/agent.ts). Each of socklab's commands would otherwise be an exec of
+ * its own, which costs the engine 45 to 150 ms; through the agent it costs the few
+ * processes below. Only builtins run between commands, so a host at its pids limit cannot
+ * wedge it: a fork that fails ends the agent, and socklab goes back to one exec per command.
+ *   request: "ID SECONDS USER LINES" then the script in LINES lines (USER 1: run it without
+ *            the network privileges)
+ *   answer:  "socklab-agent ID CODE OUT-BYTES ERR-BYTES" then at most AGENT_OUTPUT_CAP bytes
+ *            of the standard output, then as much of the standard error
+ * A command runs under `timeout` as every command of socklab's does, with its output in
+ * files (never in the agent's own output while it runs) and no input.
+ */
+export const AGENT_SCRIPT = `#!/bin/sh
+# socklab: runs socklab's own commands, read from standard input, one after another
+out=${RUN_DIR_IN_HOST}/.agent-$$.out
+err=${RUN_DIR_IN_HOST}/.agent-$$.err
+trap 'rm -f "$out" "$err"' EXIT
+while read -r id seconds user lines; do
+  script=
+  while [ "$lines" -gt 0 ] && IFS= read -r line; do
+    script="\${script:+$script
+}$line"
+    lines=$((lines - 1))
+  done
+  : > "$out"
+  : > "$err"
+  # In a subshell that becomes the command: the shell's own "Killed" for a command past its
+  # deadline then goes to the agent's output for errors, not into the command's.
+  if [ "$user" = 1 ]; then
+    (exec timeout -s KILL "\${seconds}s" ${DROP_NETWORK_PRIVILEGES.join(' ')} sh -c "$script" > "$out" 2> "$err" < /dev/null)
+  else
+    (exec timeout -s KILL "\${seconds}s" sh -c "$script" > "$out" 2> "$err" < /dev/null)
+  fi
+  code=$?
+  set -- $(stat -c %s "$out" "$err")
+  printf '${AGENT_ANSWER} %s %s %s %s\n' "$id" "$code" "$1" "$2"
+  head -c ${AGENT_OUTPUT_CAP} "$out"
+  head -c ${AGENT_OUTPUT_CAP} "$err"
+done
+`;
+
+/** A request to the agent: its header line and the script's lines. */
+export function agentRequest(id: number, script: string, seconds: number, asUser: boolean): string {
+  const lines = script.split('\n');
+  return `${id} ${seconds} ${asUser ? 1 : 0} ${lines.length}\n${lines.join('\n')}\n`;
+}
+
+/** Shell snippet that installs the launcher and the agent (part of every host's setup script). */
+export function installInHostToolsScript(): string {
   return [
     `mkdir -p /lab/bin ${RUN_DIR_IN_HOST} ${PROGRAMS_DIR_IN_HOST} ${CAPTURES_DIR_IN_HOST}`,
     `cat > ${LAUNCHER_IN_HOST} <<'SOCKLAB_LAUNCHER'\n${LAUNCHER_SCRIPT}SOCKLAB_LAUNCHER`,
-    `chmod +x ${LAUNCHER_IN_HOST}`,
+    `cat > ${AGENT_IN_HOST} <<'SOCKLAB_AGENT'\n${AGENT_SCRIPT}SOCKLAB_AGENT`,
+    `chmod +x ${LAUNCHER_IN_HOST} ${AGENT_IN_HOST}`,
   ].join('\n');
 }
 

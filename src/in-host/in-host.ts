@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { InteractiveExecOptions, OutputSink, Runtime } from '../runtime/runtime.js';
 import { deadline, formatSeconds, orLate, poll } from '../util/abort.js';
+import { HostAgent } from './agent.js';
 import {
   DROP_NETWORK_PRIVILEGES,
   LAUNCHER_IN_HOST,
@@ -129,6 +130,7 @@ export class HostProcesses implements InHost {
   readonly host: string;
   private readonly restricted: boolean;
   private readonly fromOutside?: HostProcessesOptions['fromOutside'];
+  private readonly agent: HostAgent;
 
   constructor(
     private readonly runtime: Runtime,
@@ -138,6 +140,17 @@ export class HostProcesses implements InHost {
     this.host = options.host;
     this.restricted = options.restricted;
     this.fromOutside = options.fromOutside;
+    this.agent = new HostAgent(runtime, container);
+  }
+
+  /** Opens the host's agent ahead of the first command (see agent.ts). */
+  prepare(): void {
+    this.agent.prepare();
+  }
+
+  /** Closes the host's agent: for a process that goes on after it is done with the lab. */
+  close(): void {
+    this.agent.close();
   }
 
   private file(id: string, kind: 'out' | 'err' | 'pid' | 'exit' | 'cmd'): string {
@@ -146,12 +159,17 @@ export class HostProcesses implements InHost {
 
   async command(script: string, options: CommandOptions = {}): Promise<CommandResult> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_MS;
+    const seconds = Math.ceil(timeoutMs / 1000);
+    const asUser = (options.asUser ?? false) && this.restricted;
     // `timeout` kills the command's whole process group in the host when its time is up;
     // the stream's own deadline is the guard in case the host itself does not answer.
-    const privileges = options.asUser && this.restricted ? DROP_NETWORK_PRIVILEGES : [];
-    const argv = ['timeout', '-s', 'KILL', `${Math.ceil(timeoutMs / 1000)}s`, ...privileges, 'sh', '-c', script];
+    const privileges = asUser ? DROP_NETWORK_PRIVILEGES : [];
+    const argv = ['timeout', '-s', 'KILL', `${seconds}s`, ...privileges, 'sh', '-c', script];
     const limit = deadline(timeoutMs + STREAM_SLACK_MS, `a command on host '${this.host}'`, options.signal);
     try {
+      // Streamed output (a decoded capture) needs an exec of its own; the rest goes through the agent when it is free.
+      const answer = options.sink ? undefined : await this.agent.run(script, { seconds, asUser, signal: limit.signal });
+      if (answer) return { ...answer, timedOut: answer.exitCode === 137 };
       const result = await this.runtime.exec(this.container, argv, { signal: limit.signal, stdout: options.sink });
       return {
         exitCode: result.exitCode,
@@ -162,6 +180,8 @@ export class HostProcesses implements InHost {
       };
     } catch (error) {
       if (!limit.expired) throw error;
+      // Whatever did not answer in time, the agent is not trusted with the next command.
+      this.agent.abandon();
       return { exitCode: -1, stdout: '', stderr: '', timedOut: true, truncated: false };
     } finally {
       limit.dispose();
@@ -186,7 +206,15 @@ export class HostProcesses implements InHost {
   }
 
   async start(id: string, argv: string[], options: StartOptions = {}): Promise<void> {
-    await this.runtime.execDetached(this.container, [...this.launcher(id, { background: true, own: options.own }), ...argv], options);
+    const launch = [...this.launcher(id, { background: true, own: options.own }), ...argv];
+    // Through the agent, the launcher goes on in the background once the command returns (it
+    // stays outside the command's deadline: `timeout` only acts on what is still running).
+    const env = Object.entries(options.env ?? {}).map(([key, value]) => shellQuote(`${key}=${value}`));
+    const script = `${env.length > 0 ? `env ${env.join(' ')} ` : ''}${launch.map(shellQuote).join(' ')} > /dev/null 2>&1 &`;
+    const answer = await this.agent.run(script, { seconds: 10, asUser: false, signal: options.signal });
+    if (answer?.exitCode === 0) return;
+    if (answer) throw new Error(`starting '${id}' on host '${this.host}' failed (exit ${answer.exitCode}: ${answer.stderr.trim().slice(-300)})`);
+    await this.runtime.execDetached(this.container, launch, options);
   }
 
   async follow(id: string, sinks: OutputSinks, signal: AbortSignal): Promise<void> {

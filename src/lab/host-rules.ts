@@ -39,15 +39,35 @@ export function bridgeRules(bridge: string): { tool: 'iptables' | 'ip6tables'; r
   ];
 }
 
+/** The helper label of a run's rules keeper (see startRulesKeeper). */
+export const RULES_KEEPER = 'rules-keeper';
+
+const helperSettings = (image: string, runId: string, kind: string) => ({
+  image,
+  labels: { [LABEL.run]: runId, [LABEL.helper]: kind, [LABEL.owner]: ownerText(currentOwner()) },
+  hostNetwork: true,
+  capAdd: ['NET_ADMIN'],
+});
+
 function helper(runtime: Runtime, image: string, runId: string, script: string, signal?: AbortSignal) {
-  return runtime.runHelper({
-    image,
-    command: ['sh', '-c', script],
-    labels: { [LABEL.run]: runId, [LABEL.helper]: 'host-rules', [LABEL.owner]: ownerText(currentOwner()) },
-    hostNetwork: true,
-    capAdd: ['NET_ADMIN'],
-    signal,
-  });
+  return runtime.runHelper({ ...helperSettings(image, runId, 'host-rules'), command: ['sh', '-c', script], signal });
+}
+
+/**
+ * Sets one lab's rules from a helper that stays until the lab is removed: the teardown then
+ * removes the rules with one exec into it instead of a whole helper's life (create, start,
+ * wait, remove), which was the longest part of a lab's removal. For labs whose removal
+ * follows in the same process (`run`, `test`); a lab left up takes no extra container.
+ */
+export async function startRulesKeeper(runtime: Runtime, image: string, runId: string, bridges: string[]): Promise<void> {
+  const name = `${BRIDGE_PREFIX}${runId}-rules`;
+  // Its command only waits: the work comes by exec. `sleep` as its first process ignores
+  // SIGTERM, which only makes its removal a kill, as every removal here is.
+  await runtime.startHelper({ ...helperSettings(image, runId, RULES_KEEPER), name, command: ['sleep', 'infinity'] });
+  const result = await runtime.exec(name, ['sh', '-ec', bridgeSetup(bridges).join('\n')]);
+  if (result.exitCode !== 0) {
+    throw new Error(`could not set the lab's rules on the engine's host: ${(result.stderr || result.stdout).trim() || `exit ${result.exitCode}`}`);
+  }
 }
 
 /** The commands that set one lab's rules on its bridges. */
@@ -154,6 +174,8 @@ export async function removeBridgeRules(
   runId: string,
   bridgePrefixes: string | readonly string[],
   signal?: AbortSignal,
+  /** A running rules keeper (startRulesKeeper) to do it in, rather than a new helper. */
+  keeper?: string,
 ): Promise<number> {
   const prefixes = typeof bridgePrefixes === 'string' ? [bridgePrefixes] : bridgePrefixes;
   if (prefixes.length === 0) return 0;
@@ -171,7 +193,9 @@ export async function removeBridgeRules(
     ...OUR_CHAINS.map(([tool, chain, ending]) => `remove ${tool} ${chain} '${ending}'`),
     `echo $n`,
   ].join('\n');
-  const result = await helper(runtime, image, runId, script, signal);
+  // A keeper that is gone or broken meanwhile: a helper of its own does it.
+  const inKeeper = keeper ? await runtime.exec(keeper, ['sh', '-c', script], { signal }).catch(() => undefined) : undefined;
+  const result = inKeeper?.exitCode === 0 ? inKeeper : await helper(runtime, image, runId, script, signal);
   if (result.exitCode !== 0) throw new Error(`could not remove the lab's rules on the engine's host: ${result.stderr.trim()}`);
   return Number(result.stdout.trim()) || 0;
 }

@@ -10,7 +10,7 @@ import { findLocalFile } from '../scenario/local-files.js';
 import { MAX_HOST_FILE_BYTES } from '../scenario/rules.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { BUNDLED_PROGRAMS_DIR } from '../util/paths.js';
-import { addBridgeRules } from './host-rules.js';
+import { addBridgeRules, startRulesKeeper } from './host-rules.js';
 import { addressLab, transitGateway, transitPool, type TransitPool } from './addressing.js';
 import type { LabPlan, PlannedNetwork } from './plan.js';
 import { currentOwner, ownerText } from './ownership.js';
@@ -120,6 +120,8 @@ export class Lab implements LabAccess {
       transit?: TransitPool;
       /** More files for a host (its programs), copied with the scenario's files while the host is set up. */
       moreFiles?: (host: string) => Promise<FileToCopy[]>;
+      /** The lab goes down in this same process: its rules helper stays until then (host-rules.ts, startRulesKeeper). */
+      rulesKeeper?: boolean;
     },
   ): Promise<Lab> {
     const { signal } = options;
@@ -150,7 +152,9 @@ export class Lab implements LabAccess {
       // The host rules need only the bridges; they go in while the hosts are made. Each host
       // goes from creation to setup on its own, without waiting for the others.
       await settleAll([
-        addBridgeRules(runtime, image, plan.runId, plan.bridges),
+        options.rulesKeeper && plan.bridges.length > 0
+          ? startRulesKeeper(runtime, image, plan.runId, plan.bridges)
+          : addBridgeRules(runtime, image, plan.runId, plan.bridges),
         ...plan.hosts.map(async (host, index) => {
           await runtime.createContainer(addressed.containers[index]!).catch((error: unknown) => {
             throw explainCreateError(error, loaded, ['hosts', host.name]);

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import type { ContainerSpec, Labels, NetworkSpec } from '../runtime/runtime.js';
 import { BRIDGE_PREFIX, LABEL } from '../runtime/labels.js';
-import { FILES_DIR_IN_HOST, installLauncherScript } from '../in-host/contract.js';
+import { FILES_DIR_IN_HOST, installInHostToolsScript } from '../in-host/contract.js';
 import type { Scenario } from '../scenario/model.js';
 import { WORKING_FOLDER, WRITABLE_FOLDERS, hostLimits, type HostLimits } from '../scenario/host-defaults.js';
 import type { HostValue } from '../scenario/schema.js';
@@ -202,7 +202,7 @@ const interfaceOf = (ip: string) => `$(ip -o -4 addr show to ${ip} | awk '{print
  * the lab.
  */
 export function hostSetupScript(host: HostValue, impairments: ReturnType<typeof hostImpairments> = [], lossy: ReadonlySet<string> = new Set()): string {
-  return ['set -e', installLauncherScript(), ...hostNetworkSetup(host, impairments, lossy)].join('\n');
+  return ['set -e', installInHostToolsScript(), ...hostNetworkSetup(host, impairments, lossy)].join('\n');
 }
 
 /** A host's routes, NAT rules and impairments as shell lines (also what a Compose export runs). */

@@ -5,7 +5,7 @@ import { BRIDGE_PREFIX, LABEL } from '../runtime/labels.js';
 import { EngineError, type Runtime } from '../runtime/runtime.js';
 import { busyWith } from '../util/activity.js';
 import { sleep, withDeadline } from '../util/abort.js';
-import { removeBridgeRules } from './host-rules.js';
+import { RULES_KEEPER, removeBridgeRules } from './host-rules.js';
 import { settleAll } from '../util/settle.js';
 
 /** Teardown's own deadline: it runs after an interruption, so it cannot use the interrupted signal. */
@@ -36,14 +36,24 @@ export async function teardownRun(
   // Several runs take a little longer, but far less than one after another.
   const timeoutMs = options.timeoutMs ?? TEARDOWN_TIMEOUT_MS + 1_000 * Math.min(runs?.length ?? 0, 60);
   return withDeadline(timeoutMs, what, undefined, async (signal) => {
-    const containers = (await runtime.listContainers(filter, { signal })).filter((container) => ours(container.labels));
+    const listed = (await runtime.listContainers(filter, { signal })).filter((container) => ours(container.labels));
+    // A run's rules keeper removes the rules (one exec), then goes itself; it is on the
+    // host's network, in no lab network's way.
+    const keeper = listed.find((container) => container.labels[LABEL.helper] === RULES_KEEPER && container.state === 'running')?.name;
+    const containers = listed.filter((container) => container.name !== keeper);
     const bridgePrefixes = runs ? runs.map((run) => `${BRIDGE_PREFIX}${run}-`) : [BRIDGE_PREFIX];
     // Host rules are text about bridge names, independent of the containers and networks:
     // they go meanwhile. Networks go once their containers are gone.
-    const removeRules = async () =>
-      (await runtime.findImage(image, { signal }))
-        ? busyWith('removing the rules on the engine host', () => removeBridgeRules(runtime, image, runs?.[0] ?? 'cleanup', bridgePrefixes, signal))
-        : 0;
+    const removeRules = async () => {
+      if (!keeper && !(await runtime.findImage(image, { signal }))) return 0;
+      try {
+        return await busyWith('removing the rules on the engine host', () =>
+          removeBridgeRules(runtime, image, runs?.[0] ?? 'cleanup', bridgePrefixes, signal, keeper),
+        );
+      } finally {
+        if (keeper) await runtime.removeContainer(keeper, { signal });
+      }
+    };
     const removeContainersThenNetworks = async () => {
       await settleAll(
         containers.map((container) => busyWith(`removing container ${container.name}`, () => runtime.removeContainer(container.name, { signal }))),

@@ -1,10 +1,10 @@
 // What every host runs that the lesson did not put there, hidden from the views a student
 // reads (the seeds' outputs never had it, and students then ask about it): the sockets of
 // Docker's DNS resolver (127.0.0.11, in every container on a user network), and in `ps`
-// Docker's init, the host's idle `sleep`, socklab's launcher, a full cone's watcher, the
+// Docker's init, the host's idle `sleep`, socklab's agent and launcher, a full cone's watcher, the
 // output followers and the observation commands (this one and those read alongside it).
 // One line says what was hidden; the `-raw` views show all.
-import { FOLLOW_COMMAND, FULL_CONE_WATCHER_IN_HOST, LAUNCHER_IN_HOST, RUN_DIR_IN_HOST } from '../in-host/contract.js';
+import { AGENT_IN_HOST, FOLLOW_COMMAND, FULL_CONE_WATCHER_IN_HOST, LAUNCHER_IN_HOST, RUN_DIR_IN_HOST } from '../in-host/contract.js';
 import { OBSERVATION_COMMANDS, PARSEABLE, type Observation } from './commands.js';
 import { psAuxRecord } from './ps.js';
 import { withPlainIpv4 } from './netstat.js';
@@ -57,6 +57,7 @@ function isPlumbing(command: string): boolean {
     command.startsWith('/sbin/docker-init -- ') ||
     command === 'sleep infinity' ||
     command.includes(`${LAUNCHER_IN_HOST} `) ||
+    command === `sh ${AGENT_IN_HOST}` ||
     command.startsWith(`sh ${FULL_CONE_WATCHER_IN_HOST} `) ||
     command === FULL_CONE_EVENTS ||
     command.includes(`${FOLLOW_COMMAND.join(' ')} ${RUN_DIR_IN_HOST}/`) ||
@@ -76,7 +77,7 @@ export function withoutPlumbingProcesses(text: string, showAll = 'show: [ps-raw]
   if (hidden === 0) return { text };
   return {
     text: kept.join('\n'),
-    note: `(hidden: ${hidden} process(es) of Docker and socklab: init, the host's idle sleep, the launcher and output watchers; ${showAll} shows them)`,
+    note: `(hidden: ${hidden} process(es) of Docker and socklab: init, the host's idle sleep, socklab's agent, the launcher and output watchers; ${showAll} shows them)`,
   };
 }
 

@@ -10,6 +10,7 @@ import type {
   EngineInfo,
   ExecOptions,
   ExecResult,
+  ExecSession,
   FileToCopy,
   HelperRunOptions,
   ImageInfo,
@@ -37,6 +38,8 @@ export class FakeRuntime implements Runtime {
   readonly containers = new Map<string, ContainerSpec & { running: boolean }>();
   readonly files = new Map<string, Buffer>();
   readonly hostRules = new Set<string>();
+  /** Helpers started to stay (startHelper): their commands act on the engine host. */
+  private readonly keepers = new Set<string>();
   private readonly images: Set<string>;
 
   constructor(private readonly options: FakeRuntimeOptions = {}) {
@@ -125,6 +128,7 @@ export class FakeRuntime implements Runtime {
   async removeContainer(name: string): Promise<void> {
     this.call('removeContainer', name);
     this.containers.delete(name);
+    this.keepers.delete(name);
   }
   async listContainers(filter: Record<string, string> | string[]): Promise<ContainerInfo[]> {
     this.call('listContainers', filter);
@@ -148,11 +152,17 @@ export class FakeRuntime implements Runtime {
   async exec(container: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     this.call('exec', container, command);
     if (!this.containers.get(container)?.running) throw new Error(`container ${container} is not running`);
+    if (this.keepers.has(container)) return this.onEngineHost(command.at(-1) ?? '');
     const answer = this.options.execAnswer?.(container, command) ?? { exitCode: 0, stdout: '', stderr: '' };
     // Output for a sink goes to the sink, as the real runtime does.
     if (options.stdout && answer.stdout) await options.stdout(Buffer.from(answer.stdout));
     if (options.stderr && answer.stderr) await options.stderr(Buffer.from(answer.stderr));
     return { exitCode: answer.exitCode, stdout: options.stdout ? '' : answer.stdout, stderr: options.stderr ? '' : answer.stderr };
+  }
+  /** The fake has no long-running commands: callers fall back to one exec per command. */
+  async openSession(container: string, command: string[]): Promise<ExecSession> {
+    this.call('openSession', container, command);
+    throw new Error('the fake runtime runs no sessions');
   }
   async execDetached(container: string, command: string[]): Promise<void> {
     this.call('execDetached', container, command);
@@ -167,7 +177,29 @@ export class FakeRuntime implements Runtime {
    */
   async runHelper(options: HelperRunOptions): Promise<ExecResult> {
     this.call('runHelper', options.command.join(' '));
-    const script = options.command[2] ?? '';
+    return this.onEngineHost(options.command[2] ?? '');
+  }
+  /** A helper that stays: a container like the others, whose commands act on the engine's host as runHelper's do. */
+  async startHelper(options: HelperRunOptions & { name: string }): Promise<void> {
+    this.call('startHelper', options.name);
+    this.containers.set(options.name, {
+      name: options.name,
+      hostname: options.name,
+      image: options.image,
+      labels: options.labels,
+      networks: [],
+      env: {},
+      capAdd: options.capAdd,
+      sysctls: {},
+      command: options.command,
+      limits: { memoryBytes: 64 * 1024 * 1024, pids: 64, cpus: 1 },
+      readOnlyRoot: false,
+      scratch: {},
+      running: true,
+    });
+    this.keepers.add(options.name);
+  }
+  private onEngineHost(script: string): ExecResult {
     for (const match of script.matchAll(/^(ip6?tables) -I (.+)$/gm)) this.hostRules.add(`${match[1]} ${match[2]}`);
     const prefix = /grep -e '-\[io\] ([^']+)'/.exec(script)?.[1];
     if (prefix && script.includes(' -D $(')) {

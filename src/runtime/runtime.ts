@@ -117,6 +117,24 @@ export interface ExecResult {
   truncated?: boolean;
 }
 
+export interface SessionOptions extends CallOptions {
+  /** The command's output as it comes (no back-pressure: the command's own protocol bounds it). */
+  stdout: (chunk: Buffer) => void;
+  stderr: (chunk: Buffer) => void;
+}
+
+/** A command that keeps running with its standard input open (socklab's in-host agent speaks over one). */
+export interface ExecSession {
+  /** Writes to the command's standard input. */
+  write(data: string): void;
+  /** Settles when the command's output has ended: it exited, the container went, or `close` was called. */
+  readonly ended: Promise<void>;
+  /** Whether the open session keeps this process alive: only while an answer is awaited. */
+  keepProcessAlive(alive: boolean): void;
+  /** Ends the session: the command sees the end of its input. */
+  close(): void;
+}
+
 export interface InteractiveExecOptions extends CallOptions {
   tty: boolean;
   stdin: NodeJS.ReadableStream;
@@ -187,12 +205,19 @@ export interface Runtime {
    * aborted: callers that need that signal it in the container (see in-host/).
    */
   exec(container: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Starts a command with its input kept open, for a conversation with it. The engine ends
+   * the command's input when the session is closed or this process exits.
+   */
+  openSession(container: string, command: string[], options: SessionOptions): Promise<ExecSession>;
   /** Starts a command and returns at once; it keeps running after this process exits. */
   execDetached(container: string, command: string[], options?: CallOptions & { env?: Record<string, string> }): Promise<void>;
   execInteractive(container: string, command: string[], options: InteractiveExecOptions): Promise<number>;
 
   /** Runs a short-lived helper container to completion and removes it. */
   runHelper(options: HelperRunOptions): Promise<ExecResult>;
+  /** Starts a helper container that stays (its command runs on) until it is removed; commands go in by `exec`. */
+  startHelper(options: HelperRunOptions & { name: string }): Promise<void>;
 }
 
 // ---- errors --------------------------------------------------------------------------

@@ -60,6 +60,7 @@ export async function bringUp(options: BringUpOptions): Promise<LabSession> {
     log: (message) => reporter.info(message),
     signal,
     reaper,
+    rulesKeeper: !options.keep,
     moreFiles: async (host) => {
       await bundling;
       return filesOf(host);

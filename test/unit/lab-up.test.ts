@@ -75,6 +75,36 @@ describe('Lab.up', () => {
     nothingLeft(runtime);
   });
 
+  it('with a rules keeper (a lab that goes down in the same process): one helper sets the rules and, at teardown, removes them by exec', async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const loaded = load();
+    const lab = await Lab.up(runtime, loaded, plan(loaded), IMAGE, { ...quiet, rulesKeeper: true });
+    const rules = [...runtime.hostRules];
+    expect(rules).toHaveLength(14);
+    const keeper = runtime.containers.get('sl-abc123-rules')!;
+    expect(keeper.running).toBe(true);
+    expect(keeper.labels).toMatchObject({ [LABEL.run]: 'abc123', [LABEL.helper]: 'rules-keeper' });
+    const methods = () => runtime.calls.map((call) => call.method);
+    expect(methods()).not.toContain('runHelper');
+
+    const removed = await lab.teardown();
+    // The three hosts (the keeper is not one), every rule, and no helper run for it.
+    expect(removed).toEqual({ containers: 3, networks: 2, rules: rules.length });
+    expect(methods()).not.toContain('runHelper');
+    nothingLeft(runtime);
+  });
+
+  it('removes the rules with a helper of its own when the keeper is gone', async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const loaded = load();
+    const lab = await Lab.up(runtime, loaded, plan(loaded), IMAGE, { ...quiet, rulesKeeper: true });
+    const rules = runtime.hostRules.size;
+    await runtime.removeContainer('sl-abc123-rules');
+    expect(await lab.teardown()).toEqual({ containers: 3, networks: 2, rules });
+    expect(runtime.calls.map((call) => call.method)).toContain('runHelper');
+    nothingLeft(runtime);
+  });
+
   it('removes everything it made when a container fails to start', async () => {
     const runtime = new FakeRuntime({ images: [IMAGE], failOn: [{ method: 'startWithScript', name: 'sl-unit-nat-server-abc123' }] });
     const loaded = load();

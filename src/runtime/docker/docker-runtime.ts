@@ -9,6 +9,7 @@
 import Docker from 'dockerode';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import type { Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
 import { deadline, sleep, type Deadline } from '../../util/abort.js';
@@ -27,6 +28,7 @@ import {
   type EngineInfo,
   type ExecOptions,
   type ExecResult,
+  type ExecSession,
   type FileToCopy,
   type HelperRunOptions,
   type ImageInfo,
@@ -34,6 +36,7 @@ import {
   type Labels,
   type NetworkInfo,
   type ScriptStart,
+  type SessionOptions,
   type NetworkSpec,
   type OutputSink,
   type Runtime,
@@ -477,6 +480,34 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async openSession(container: string, command: string[], options: SessionOptions): Promise<ExecSession> {
+    const operation = `starting '${command.join(' ').slice(0, 60)}' in ${container}`;
+    const stream = await this.api(operation, options, async (abortSignal) => {
+      const exec = await this.docker.getContainer(container).exec({
+        Cmd: command,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        abortSignal,
+      } as Docker.ExecCreateOptions);
+      return (await exec.start({ hijack: true, stdin: true, abortSignal } as Docker.ExecStartOptions)) as unknown as Duplex & Partial<Socket>;
+    });
+    const frames = new FrameSplitter((kind, payload) => (kind === 'stdout' ? options.stdout : options.stderr)(payload));
+    stream.on('data', (chunk: Buffer) => frames.push(chunk));
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      // A broken stream ends the session like any other end; the caller sees it as `ended`.
+      stream.on('error', () => resolve());
+    });
+    return {
+      write: (data) => void stream.write(data),
+      ended,
+      keepProcessAlive: (alive) => (alive ? stream.ref?.() : stream.unref?.()),
+      close: () => stream.destroy(),
+    };
+  }
+
   async execDetached(container: string, command: string[], options: CallOptions & { env?: Record<string, string> } = {}) {
     await this.api(`starting '${command.join(' ').slice(0, 60)}' in ${container}`, options, async (abortSignal) => {
       const exec = await this.docker.getContainer(container).exec({
@@ -542,23 +573,21 @@ export class DockerRuntime implements Runtime {
     return this.exitCodeOf(exec, operation);
   }
 
+  async startHelper(options: HelperRunOptions & { name: string }): Promise<void> {
+    const operation = `starting a helper container (${options.name})`;
+    await this.api(operation, options, (abortSignal) => this.docker.createContainer({ ...helperSpec(options), abortSignal } as Docker.ContainerCreateOptions));
+    try {
+      await this.startContainer(options.name, options);
+    } catch (error) {
+      await this.removeContainer(options.name).catch(() => undefined);
+      throw error;
+    }
+  }
+
   async runHelper(options: HelperRunOptions): Promise<ExecResult> {
     const operation = `running a helper container (${options.command.join(' ').slice(0, 40)}...)`;
     const container = await this.api(operation, options, (abortSignal) =>
-      this.docker.createContainer({
-        Image: options.image,
-        Cmd: options.command,
-        Labels: options.labels,
-        HostConfig: {
-          NetworkMode: options.hostNetwork ? 'host' : 'none',
-          PidMode: options.pidNamespaceOf ? `container:${options.pidNamespaceOf}` : undefined,
-          CapAdd: options.capAdd,
-          Sysctls: options.sysctls,
-          Memory: 64 * 1024 * 1024,
-          PidsLimit: 64,
-        },
-        abortSignal,
-      } as Docker.ContainerCreateOptions),
+      this.docker.createContainer({ ...helperSpec(options), abortSignal } as Docker.ContainerCreateOptions),
     );
     try {
       return await this.api(
@@ -580,6 +609,24 @@ export class DockerRuntime implements Runtime {
       );
     }
   }
+}
+
+/** A helper container's settings: small, and only the capabilities and namespaces asked for. */
+function helperSpec(options: HelperRunOptions & { name?: string }) {
+  return {
+    name: options.name,
+    Image: options.image,
+    Cmd: options.command,
+    Labels: options.labels,
+    HostConfig: {
+      NetworkMode: options.hostNetwork ? 'host' : 'none',
+      PidMode: options.pidNamespaceOf ? `container:${options.pidNamespaceOf}` : undefined,
+      CapAdd: options.capAdd,
+      Sysctls: options.sysctls,
+      Memory: 64 * 1024 * 1024,
+      PidsLimit: 64,
+    },
+  };
 }
 
 /**
