@@ -11,6 +11,7 @@ import { checkScenarioFile, type LoadedScenario } from '../scenario/load.js';
 import { shortPath } from '../util/paths.js';
 import { runPool } from '../util/pool.js';
 import { describeError, isEngineFailure } from './errors.js';
+import { longestFirst, type Durations } from './suite-durations.js';
 import { testLesson } from './test.js';
 
 export type Verdict = 'pass' | 'fail' | 'invalid' | 'interrupted' | 'not run' | 'no program';
@@ -112,6 +113,8 @@ export interface SuiteOptions {
   onStart?: (entry: SuiteEntry, position: number, count: number) => void;
   /** A run ended (whatever its verdict). */
   onFinish?: (result: ScenarioResult, position: number, count: number) => void;
+  /** How long each scenario took before: with more than one job, the longest start first (suite-durations.ts). */
+  durations?: Durations;
 }
 
 /** A reporter that keeps nothing: a quiet run's verdicts come from its outcome. */
@@ -152,13 +155,15 @@ async function runEntry(entry: SuiteEntry, options: Omit<SuiteOptions, 'jobs'>, 
 }
 
 /**
- * Runs the entries that have a scenario to run, `jobs` at a time, in order. Returns one
+ * Runs the entries that have a scenario to run, `jobs` at a time. Returns one
  * result per entry, in the entries' order: decided ones as they were, runs never started
  * (after an abort) as 'not run'.
  */
 export async function runSuite(entries: readonly SuiteEntry[], options: SuiteOptions): Promise<ScenarioResult[]> {
   const results = entries.map((entry) => entry.result);
-  const runnable = entries.flatMap((entry, index) => (entry.loaded ? [{ entry, index }] : []));
+  const inOrder = entries.flatMap((entry, index) => (entry.loaded ? [{ entry, index }] : []));
+  // One at a time, the files' order reads best; several at a time, the longest go first.
+  const runnable = options.durations && options.jobs > 1 ? longestFirst(inOrder, ({ entry }) => entry.result.file, options.durations) : inOrder;
   await runPool(
     runnable,
     async ({ entry, index }, position) => {

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { NO_REAPER } from '../../src/lab/reaper.js';
 import { FakeRuntime } from '../../src/runtime/fake-runtime.js';
 import { LABEL } from '../../src/runtime/labels.js';
+import { readDurations, recordDurations } from '../../src/session/suite-durations.js';
 import { checkSuiteFiles, runSuite, totalsOf, type ScenarioResult, type SuiteEntry } from '../../src/session/test-suite.js';
 
 const IMAGE = 'socklab-lab:test';
@@ -109,6 +110,43 @@ describe('runSuite', () => {
     expect(results[0]!.outputDir).toContain(join(dir, 'runs', 'unit-slow-pass-'));
     expect(totalsOf(results)).toEqual({ scenarios: 4, passed: 2, failed: 1, invalid: 1, noProgram: 0, notFinished: 0 });
     nothingLeft(runtime);
+  });
+
+  it('with durations remembered and several jobs, starts the longest first, never-timed ones before all; results keep the files’ order', async () => {
+    const runtime = runtimeListeningOn80();
+    const durationsFile = join(dir, 'durations.json');
+    recordDurations(
+      [
+        { file: quickPass, status: 'pass', seconds: 1 },
+        { file: slowPass, status: 'pass', seconds: 9 },
+        { file: invalid, status: 'invalid', seconds: 5 },
+      ],
+      durationsFile,
+    );
+    expect([...readDurations(durationsFile)].map(([file, seconds]) => [file.slice(dir.length + 1), seconds])).toEqual([
+      ['unit-quick-pass.yaml', 1],
+      ['unit-slow-pass.yaml', 9],
+    ]);
+    const tracker = track();
+    const results = await runSuite(await checkSuiteFiles([quickPass, quickFail, slowPass]), {
+      runtime,
+      image: IMAGE,
+      jobs: 2,
+      signal: new AbortController().signal,
+      outputRoot: join(dir, 'runs'),
+      reaper: NO_REAPER,
+      durations: readDurations(durationsFile),
+      ...tracker,
+    });
+    expect(tracker.started).toEqual(['unit-quick-fail', 'unit-slow-pass', 'unit-quick-pass']);
+    expect(results.map((result) => result.name)).toEqual(['unit-quick-pass', 'unit-quick-fail', 'unit-slow-pass']);
+    // What this run took is remembered for the next.
+    recordDurations(results, durationsFile);
+    expect(readDurations(durationsFile).get(quickFail)).toBeGreaterThan(0);
+    expect(readDurations(durationsFile).get(slowPass)).toBeLessThan(9);
+    // Nothing readable remembered: the files' order.
+    writeFileSync(durationsFile, 'not json');
+    expect(readDurations(durationsFile).size).toBe(0);
   });
 
   it('runs one at a time with jobs 1', async () => {

@@ -18,6 +18,7 @@ import { prepareEngine } from '../../session/engine.js';
 import { GradingInputError, lessonWithPrograms, parseProgramChoice, studentEntries } from '../../session/grading.js';
 import { suiteJson, suiteJunit, type SuiteReport } from '../../session/test-report.js';
 import { checkSuiteFiles, problemLines, runSuite, totalsOf, type ScenarioResult, type SuiteEntry } from '../../session/test-suite.js';
+import { readDurations, recordDurations } from '../../session/suite-durations.js';
 import { ConsoleReporter } from '../console-reporter.js';
 import { EXIT, UsageError } from '../errors.js';
 import { INTERRUPTED_EXIT, interruptible, type Interruption } from '../interrupts.js';
@@ -141,6 +142,7 @@ export async function testCommand(targets: string[], options: TestCommandOptions
       jobs,
       signal,
       outputRoot: options.out,
+      durations: readDurations(),
       reporterFor: (entry, position): Reporter | undefined => {
         if (!options.verbose) return undefined;
         const hosts = Object.keys(entry.loaded!.scenario.hosts);
@@ -169,6 +171,8 @@ export async function testCommand(targets: string[], options: TestCommandOptions
     interruption.dispose();
   }
   if (interruption.received() === 'EPIPE') return INTERRUPTED_EXIT.EPIPE;
+  // Graded students' runs all take the lesson's time: only scenario runs teach the order.
+  if (plan.grading === undefined) recordDurations(results);
 
   if (plan.lesson && plan.grading === 'programs') {
     for (const [id, path] of Object.entries(results[0]?.programs ?? {})) write(style.dim(`${id}: ${displayPath(path)}\n`));
