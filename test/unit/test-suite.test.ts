@@ -76,18 +76,23 @@ function track() {
   };
 }
 
+/** What every run of these tests shares: the fake engine, no reaper, runs under the temporary folder. */
+const suiteOptions = (runtime: FakeRuntime, jobs: number) => ({
+  runtime,
+  image: IMAGE,
+  jobs,
+  signal: new AbortController().signal,
+  outputRoot: join(dir, 'runs'),
+  reaper: NO_REAPER,
+});
+
 describe('runSuite', () => {
   it('runs the scenarios side by side and gives the results in the files’ order', async () => {
     const runtime = runtimeListeningOn80();
     const entries = await checkSuiteFiles([slowPass, quickFail, invalid, quickPass]);
     const tracker = track();
     const results = await runSuite(entries, {
-      runtime,
-      image: IMAGE,
-      jobs: 2,
-      signal: new AbortController().signal,
-      outputRoot: join(dir, 'runs'),
-      reaper: NO_REAPER,
+      ...suiteOptions(runtime, 2),
       ...tracker,
     });
     expect(results.map((result) => [result.name, result.status])).toEqual([
@@ -129,12 +134,7 @@ describe('runSuite', () => {
     ]);
     const tracker = track();
     const results = await runSuite(await checkSuiteFiles([quickPass, quickFail, slowPass]), {
-      runtime,
-      image: IMAGE,
-      jobs: 2,
-      signal: new AbortController().signal,
-      outputRoot: join(dir, 'runs'),
-      reaper: NO_REAPER,
+      ...suiteOptions(runtime, 2),
       durations: readDurations(durationsFile),
       ...tracker,
     });
