@@ -17,6 +17,8 @@ import { currentOwner, ownerText } from './ownership.js';
 import { processReaper, type Reaper } from './reaper.js';
 import { teardownRun, type TeardownReport } from './teardown.js';
 import { settleAll } from '../util/settle.js';
+import { formatSeconds } from '../util/abort.js';
+import { startCrowd } from './crowd.js';
 import { netemOnlyUses } from '../scenario/impairments.js';
 import { netemSupport } from './impairments.js';
 
@@ -44,7 +46,7 @@ export interface LabAccess {
   copyFiles(host: string, files: FileToCopy[], signal?: AbortSignal): Promise<void>;
 }
 
-/** How long host setup (launcher, routes, NAT) may take. */
+/** How long host setup (addresses, routes, NAT, the in-host tools) may take once its container runs; longer when many hosts start at once (crowd.ts). */
 const SETUP_TIMEOUT_MS = 30_000;
 /** What a host prints once it is set up. */
 const HOST_READY = 'socklab: host set up';
@@ -190,17 +192,22 @@ export class Lab implements LabAccess {
   ): Promise<void> {
     // One compound command, read whole before it runs; nothing in it reads the script's input.
     const whole = `{\n${script}\necho '${HOST_READY}'\nexec sleep infinity\n} </dev/null`;
-    const started = await this.runtime.startWithScript(container, whole, {
-      readyLine: HOST_READY,
-      timeoutMs: SETUP_TIMEOUT_MS,
-      signal,
-      whileSettingUp,
+    // Counted with every other host and program this process is starting: many at once
+    // give each setup longer (crowd.ts).
+    await startCrowd.within(SETUP_TIMEOUT_MS, async (deadline) => {
+      const started = await this.runtime.startWithScript(container, whole, {
+        readyLine: HOST_READY,
+        timeoutMs: deadline.ms,
+        signal,
+        whileSettingUp,
+      });
+      if (started.ready) return;
+      const stretched = deadline.why();
+      const why = started.timedOut
+        ? `it did not finish within ${formatSeconds(deadline.ms())}${stretched ? ` (${stretched})` : ''}`
+        : `exit ${started.exitCode ?? '?'}: ${started.output.trim().slice(-300)}`;
+      throw new Error(`network setup (routes, NAT) failed on host '${host}' (${why})`);
     });
-    if (started.ready) return;
-    const why = started.timedOut
-      ? `it did not finish within ${SETUP_TIMEOUT_MS / 1000} s`
-      : `exit ${started.exitCode ?? '?'}: ${started.output.trim().slice(-300)}`;
-    throw new Error(`network setup (routes, NAT) failed on host '${host}' (${why})`);
   }
 
   async teardown(): Promise<TeardownReport> {

@@ -7,6 +7,7 @@
 // output flows through (ProgramOutput) rather than into memory, whatever a program does.
 import { shortPath } from '../util/paths.js';
 import { formatSeconds, poll, sleep } from '../util/abort.js';
+import { startCrowd, type CrowdedDeadline } from './crowd.js';
 import { tailExcerpt, TailBuffer } from '../util/bounded-output.js';
 import type { OutputExpectationValue } from '../scenario/schema.js';
 import {
@@ -302,8 +303,16 @@ export class StepRunner {
     }
   }
 
-  /** Waits for a program to show it is ready: a text in its output, or a port that listens. */
+  /**
+   * Waits for a program to show it is ready: a text in its output, or a port that listens.
+   * Counted with the other hosts and programs this process is starting: many at once give
+   * each longer (crowd.ts).
+   */
   private async waitUntilReady(program: BackgroundProgram, readiness: Readiness, timeoutMs: number, label: string) {
+    await startCrowd.within(timeoutMs, (deadline) => this.waitInCrowd(program, readiness, deadline, label));
+  }
+
+  private async waitInCrowd(program: BackgroundProgram, readiness: Readiness, deadline: CrowdedDeadline, label: string) {
     const inHost = this.options.lab.inHost(program.host);
     const { port, protocol } = readiness.spec;
     const outcome = await poll(
@@ -325,9 +334,10 @@ export class StepRunner {
       },
       // A text wait is woken by the text itself: the polls only notice a program that ended,
       // and may grow sparse (thirty labs coming up at once ask the engine less often).
-      { timeoutMs, intervalMs: 100, maxIntervalMs: port ? 250 : 1_000, signal: this.signal, wake: readiness.textArrived },
+      { timeoutMs: deadline.ms, intervalMs: 100, maxIntervalMs: port ? 250 : 1_000, signal: this.signal, wake: readiness.textArrived },
     );
     if (outcome === 'ready') return;
+    const stretched = deadline.why();
     if (outcome) {
       throw new StepError(
         label,
@@ -338,7 +348,7 @@ export class StepRunner {
     throw new StepError(
       label,
       program.host,
-      `waited ${formatSeconds(timeoutMs)} for ${readiness.what}, in vain. ${readiness.seen()}. Check the program, or raise 'timeout'.`,
+      `waited ${formatSeconds(deadline.ms())}${stretched ? ` (${stretched})` : ''} for ${readiness.what}, in vain. ${readiness.seen()}. Check the program, or raise 'timeout'.`,
     );
   }
 

@@ -6,6 +6,8 @@
 // failure is one of the errors below, never the engine's raw HTTP error: callers decide
 // what it means for the user from its kind.
 
+import type { DeadlineMs } from '../util/abort.js';
+
 export type Labels = Record<string, string>;
 
 export interface CallOptions {
@@ -186,13 +188,13 @@ export interface Runtime {
   /**
    * Starts a container made with `scriptOnStdin` and hands its command `script`: the host
    * sets itself up as it starts, with no command run into it afterwards. Resolves once the
-   * script prints `readyLine`, ends without it, or takes longer than `timeoutMs`, and
-   * `whileSettingUp` (begun once the container runs) has finished.
+   * script prints `readyLine`, ends without it, or takes longer than `timeoutMs` (counted
+   * from when the container runs), and `whileSettingUp` (begun then) has finished.
    */
   startWithScript(
     name: string,
     script: string,
-    options: CallOptions & { readyLine: string; timeoutMs: number; whileSettingUp?: () => Promise<void> },
+    options: CallOptions & { readyLine: string; timeoutMs: DeadlineMs; whileSettingUp?: () => Promise<void> },
   ): Promise<ScriptStart>;
   /** Removes the container, killing it first; a missing container is not an error. */
   removeContainer(name: string, options?: CallOptions): Promise<void>;

@@ -100,6 +100,29 @@ export async function orLate<T, L>(promise: Promise<T>, ms: number, late: L): Pr
   }
 }
 
+/** A deadline's length in ms: fixed, or asked each time it is looked at (a deadline that may grow). */
+export type DeadlineMs = number | (() => number);
+
+const lengthOf = (deadline: DeadlineMs): number => (typeof deadline === 'function' ? deadline() : deadline);
+
+/**
+ * Calls `expire` once `deadline` has passed since now. A growing deadline is asked again
+ * when it runs out, and the timer set again for what it has grown by. Returns the clearing.
+ */
+export function deadlineTimer(deadline: DeadlineMs, expire: () => void): () => void {
+  const since = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (ms: number) => {
+    timer = setTimeout(() => {
+      const left = since + lengthOf(deadline) - Date.now();
+      if (left > 0) arm(left);
+      else expire();
+    }, ms);
+  };
+  arm(lengthOf(deadline));
+  return () => clearTimeout(timer);
+}
+
 /**
  * Polls `check` every `intervalMs` until it returns a value other than undefined, the
  * deadline passes (undefined) or the signal aborts (its reason is thrown). The one
@@ -107,16 +130,16 @@ export async function orLate<T, L>(promise: Promise<T>, ms: number, late: L): Pr
  */
 export async function poll<T>(
   check: () => Promise<T | undefined>,
-  options: { timeoutMs: number; intervalMs?: number; maxIntervalMs?: number; signal?: AbortSignal; wake?: Promise<unknown> },
+  options: { timeoutMs: DeadlineMs; intervalMs?: number; maxIntervalMs?: number; signal?: AbortSignal; wake?: Promise<unknown> },
 ): Promise<T | undefined> {
-  const until = Date.now() + options.timeoutMs;
+  const since = Date.now();
   // With maxIntervalMs the wait grows by half each time up to it: a long wait asks less often.
   let next = options.intervalMs ?? 100;
   for (;;) {
     options.signal?.throwIfAborted();
     const value = await check();
     if (value !== undefined) return value;
-    const left = until - Date.now();
+    const left = since + lengthOf(options.timeoutMs) - Date.now();
     if (left <= 0) return undefined;
     const interval = Math.min(next, left);
     next = Math.min(next * 1.5, options.maxIntervalMs ?? next);

@@ -71,6 +71,21 @@ describe('starting a host with its setup script', () => {
     expect(Date.now() - before).toBeLessThan(8_000);
   });
 
+  it('waits on for a script when its deadline grows meanwhile (many hosts starting at once), counted from when the container runs', async () => {
+    const container = await host('crowded');
+    let asked = 0;
+    const before = Date.now();
+    // Written as 1 s; asked again when that runs out, it has grown to 6 s: a script that
+    // needs 2.5 s is ready in time.
+    const started = await runtime.startWithScript(container, `{\nsleep 2.5\necho '${READY}'\nexec sleep infinity\n} </dev/null`, {
+      readyLine: READY,
+      timeoutMs: () => (++asked === 1 ? 1_000 : 6_000),
+    });
+    expect(started).toEqual({ ready: true });
+    expect(asked).toBeGreaterThanOrEqual(2);
+    expect(Date.now() - before).toBeGreaterThanOrEqual(2_500);
+  });
+
   it('gives way to an interruption while the container starts, with nothing left unhandled', async () => {
     // An interruption that came while the start call was under way once rejected a promise
     // nobody awaited yet: the process died of it (Ctrl+C during bring-up) and left the lab.

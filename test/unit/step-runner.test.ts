@@ -2,7 +2,7 @@
 // does with output of any size, programs that never end, ignore signals or hit the memory
 // limit, hosts that do not answer, and captures. The e2e tests show the same on the engine.
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeInHost, type ScriptedProgram } from '../../src/in-host/fake-in-host.js';
@@ -12,6 +12,7 @@ import { ProgramLibrary } from '../../src/lab/programs.js';
 import { RecordingReporter } from '../../src/lab/reporter.js';
 import { StepError, StepRunner } from '../../src/lab/step-runner.js';
 import { Capture } from '../../src/lab/capture.js';
+import { startCrowd } from '../../src/lab/crowd.js';
 import { CONSOLE_MAX_LINES, SAVED_MAX_BYTES } from '../../src/lab/program-output.js';
 import { buildScenario } from '../../src/scenario/model.js';
 import type { StepValue } from '../../src/scenario/schema.js';
@@ -139,6 +140,21 @@ describe('a background program', () => {
     expect(error).toBeInstanceOf(StepError);
     expect((error as Error).message).toBe(
       `step 1 on host 'server': the program ended (exited 1) before output "listening". standard output so far: "starting"; standard error: "EADDRINUSE"`,
+    );
+  });
+
+  it('is given longer to get ready while this process starts many hosts and programs at once, and says so when it is not', async () => {
+    // Twice as many start-ups as CPUs (this one included): the 1 s written becomes 2 s.
+    const others = Array.from({ length: 2 * availableParallelism() - 1 }, () => startCrowd.enter(1_000));
+    const { lab } = fakeLab({ server: { program: () => ({ stdout: ['starting\n'] }) } });
+    const { runner: steps } = runner(lab);
+    const before = Date.now();
+    const error = await steps.runAll(model([{ start: 'server', id: 'srv', command: 'serve', wait_for: 'listening', timeout: 1 }])).catch((e: unknown) => e);
+    others.forEach((other) => other.leave());
+    await steps.detach();
+    expect(Date.now() - before).toBeGreaterThanOrEqual(1_900);
+    expect((error as Error).message).toBe(
+      `step 1 on host 'server': waited 2 s (${2 * availableParallelism()} hosts and programs were starting at once on ${availableParallelism()} CPU${availableParallelism() === 1 ? '' : 's'}, so it was stretched) for output "listening", in vain. standard output so far: "starting". Check the program, or raise 'timeout'.`,
     );
   });
 

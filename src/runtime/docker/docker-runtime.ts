@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
-import { deadline, sleep, type Deadline } from '../../util/abort.js';
+import { deadline, deadlineTimer, sleep, type Deadline, type DeadlineMs } from '../../util/abort.js';
 import { HeadBuffer, TailBuffer } from '../../util/bounded-output.js';
 import { FrameSplitter, splitFrames } from './frames.js';
 import {
@@ -289,7 +289,7 @@ export class DockerRuntime implements Runtime {
   async startWithScript(
     name: string,
     script: string,
-    options: CallOptions & { readyLine: string; timeoutMs: number; whileSettingUp?: () => Promise<void> },
+    options: CallOptions & { readyLine: string; timeoutMs: DeadlineMs; whileSettingUp?: () => Promise<void> },
   ): Promise<ScriptStart> {
     const operation = `starting container ${name}`;
     const container = this.docker.getContainer(name);
@@ -302,11 +302,13 @@ export class DockerRuntime implements Runtime {
     );
     const output = new TailBuffer(4096);
     let window = '';
-    let timer: NodeJS.Timeout | undefined;
+    let clearDeadline = () => undefined as void;
+    let late = () => undefined as void;
     let onAbort = () => undefined as void;
     const { signal } = options;
     try {
       const ended = new Promise<'ready' | 'ended' | 'late'>((resolve, reject) => {
+        late = () => resolve('late');
         const frames = new FrameSplitter((_kind, payload) => {
           output.push(payload);
           window = (window + payload.toString('latin1')).slice(-(options.readyLine.length + 256));
@@ -319,11 +321,13 @@ export class DockerRuntime implements Runtime {
         onAbort = () => reject(signal!.reason);
         if (signal?.aborted) onAbort();
         signal?.addEventListener('abort', onAbort, { once: true });
-        timer = setTimeout(() => resolve('late'), options.timeoutMs);
       });
       // An interruption while the container starts rejects this before it is awaited.
       ended.catch(() => undefined);
       await this.startContainer(name, options);
+      // The setup's deadline counts from here: a start that waited its turn in a busy engine
+      // (a hundred hosts at once) has its own deadline, the engine call's.
+      clearDeadline = deadlineTimer(options.timeoutMs, late);
       stream.write(`${script}\n`);
       const [outcome, meanwhile] = await Promise.allSettled([ended, options.whileSettingUp?.()]);
       if (outcome.status === 'rejected') throw outcome.reason;
@@ -336,7 +340,7 @@ export class DockerRuntime implements Runtime {
         outcome.value === 'ended' ? await this.api(operation, options, (abortSignal) => container.inspect({ abortSignal })).catch(() => undefined) : undefined;
       return { ready: false, timedOut: outcome.value === 'late', exitCode: state?.State.ExitCode, output: output.text() };
     } finally {
-      clearTimeout(timer);
+      clearDeadline();
       signal?.removeEventListener('abort', onAbort);
       stream.destroy();
     }
