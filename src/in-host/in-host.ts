@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { InteractiveExecOptions, OutputSink, Runtime } from '../runtime/runtime.js';
 import { deadline, formatSeconds, orLate, poll } from '../util/abort.js';
+import { crowd } from '../util/crowd.js';
 import { HostAgent } from './agent.js';
 import {
   DROP_NETWORK_PRIVILEGES,
@@ -105,6 +106,7 @@ export interface InHost {
   ): Promise<RunResult>;
 }
 
+/** socklab's own commands in a host; longer while this process has many labs coming up or down (util/crowd.ts). */
 const DEFAULT_COMMAND_MS = 10_000;
 /** Beyond a command's own deadline (enforced in the host by `timeout`), the wait for its stream. */
 const STREAM_SLACK_MS = 5_000;
@@ -158,7 +160,7 @@ export class HostProcesses implements InHost {
   }
 
   async command(script: string, options: CommandOptions = {}): Promise<CommandResult> {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_MS;
+    const timeoutMs = options.timeoutMs ?? crowd.stretchNow(DEFAULT_COMMAND_MS);
     const seconds = Math.ceil(timeoutMs / 1000);
     const asUser = (options.asUser ?? false) && this.restricted;
     // `timeout` kills the command's whole process group in the host when its time is up;
@@ -190,10 +192,11 @@ export class HostProcesses implements InHost {
 
   /** A command whose failure is an error (listing, signalling): its stdout. */
   private async must(script: string, what: string, signal?: AbortSignal): Promise<string> {
-    const result = await this.command(script, { signal });
+    const timeoutMs = crowd.stretchNow(DEFAULT_COMMAND_MS);
+    const result = await this.command(script, { signal, timeoutMs });
     if (result.exitCode !== 0) {
       const why = result.timedOut
-        ? `no answer within ${formatSeconds(DEFAULT_COMMAND_MS)}`
+        ? `no answer within ${formatSeconds(timeoutMs)}`
         : `exit ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(-300)}`;
       throw new Error(`${what} on host '${this.host}' failed (${why})`);
     }

@@ -18,7 +18,7 @@ import { processReaper, type Reaper } from './reaper.js';
 import { teardownRun, type TeardownReport } from './teardown.js';
 import { settleAll } from '../util/settle.js';
 import { formatSeconds } from '../util/abort.js';
-import { startCrowd } from './crowd.js';
+import { crowd } from '../util/crowd.js';
 import { netemOnlyUses } from '../scenario/impairments.js';
 import { netemSupport } from './impairments.js';
 
@@ -194,7 +194,7 @@ export class Lab implements LabAccess {
     const whole = `{\n${script}\necho '${HOST_READY}'\nexec sleep infinity\n} </dev/null`;
     // Counted with every other host and program this process is starting: many at once
     // give each setup longer (crowd.ts).
-    await startCrowd.within(SETUP_TIMEOUT_MS, async (deadline) => {
+    await crowd.within(SETUP_TIMEOUT_MS, async (deadline) => {
       const started = await this.runtime.startWithScript(container, whole, {
         readyLine: HOST_READY,
         timeoutMs: deadline.ms,

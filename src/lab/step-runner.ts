@@ -7,7 +7,7 @@
 // output flows through (ProgramOutput) rather than into memory, whatever a program does.
 import { shortPath } from '../util/paths.js';
 import { formatSeconds, poll, sleep } from '../util/abort.js';
-import { startCrowd, type CrowdedDeadline } from './crowd.js';
+import { crowd, type CrowdedDeadline } from '../util/crowd.js';
 import { tailExcerpt, TailBuffer } from '../util/bounded-output.js';
 import type { OutputExpectationValue } from '../scenario/schema.js';
 import {
@@ -309,7 +309,7 @@ export class StepRunner {
    * each longer (crowd.ts).
    */
   private async waitUntilReady(program: BackgroundProgram, readiness: Readiness, timeoutMs: number, label: string) {
-    await startCrowd.within(timeoutMs, (deadline) => this.waitInCrowd(program, readiness, deadline, label));
+    await crowd.within(timeoutMs, (deadline) => this.waitInCrowd(program, readiness, deadline, label));
   }
 
   private async waitInCrowd(program: BackgroundProgram, readiness: Readiness, deadline: CrowdedDeadline, label: string) {

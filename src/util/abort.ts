@@ -40,6 +40,31 @@ class DeadlineError extends Error {
 
 export const formatSeconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 
+/** A deadline's length in ms: fixed, or asked each time it is looked at (a deadline that may grow). */
+export type DeadlineMs = number | (() => number);
+
+const lengthOf = (deadline: DeadlineMs): number => (typeof deadline === 'function' ? deadline() : deadline);
+
+/**
+ * Calls `expire` once `deadline` has passed since now. A growing deadline is asked again
+ * when it runs out, and the timer set again for what it has grown by. Returns the clearing.
+ */
+export function deadlineTimer(deadline: DeadlineMs, expire: () => void): () => void {
+  const since = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (ms: number) => {
+    timer = setTimeout(() => {
+      const left = since + lengthOf(deadline) - Date.now();
+      if (left > 0) arm(left);
+      else expire();
+    }, ms);
+    // A deadline alone does not keep the process alive: the work it bounds does.
+    timer.unref();
+  };
+  arm(lengthOf(deadline));
+  return () => clearTimeout(timer);
+}
+
 export interface Deadline {
   /** Aborts when the parent does (with its reason) or when the time is up (with a DeadlineError). */
   readonly signal: AbortSignal;
@@ -54,15 +79,14 @@ export interface Deadline {
  * AbortSignal.any, it lets go of the parent as soon as it is disposed, so short operations
  * under one long-lived signal leave nothing behind.
  */
-export function deadline(ms: number, what: string, parent?: AbortSignal): Deadline {
+export function deadline(ms: DeadlineMs, what: string, parent?: AbortSignal): Deadline {
   const controller = fanOutController();
   let expired = false;
   const onParentAbort = () => controller.abort(parent!.reason);
-  const timer = setTimeout(() => {
+  const clearTimer = deadlineTimer(ms, () => {
     expired = true;
-    controller.abort(new DeadlineError(what, ms));
-  }, ms);
-  timer.unref();
+    controller.abort(new DeadlineError(what, lengthOf(ms)));
+  });
   if (parent?.aborted) onParentAbort();
   else parent?.addEventListener('abort', onParentAbort, { once: true });
   return {
@@ -71,14 +95,14 @@ export function deadline(ms: number, what: string, parent?: AbortSignal): Deadli
       return expired;
     },
     dispose() {
-      clearTimeout(timer);
+      clearTimer();
       parent?.removeEventListener('abort', onParentAbort);
     },
   };
 }
 
 /** Runs `work` under a deadline, always releasing it. */
-export async function withDeadline<T>(ms: number, what: string, parent: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(ms: DeadlineMs, what: string, parent: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const limit = deadline(ms, what, parent);
   try {
     return await work(limit.signal);
@@ -98,29 +122,6 @@ export async function orLate<T, L>(promise: Promise<T>, ms: number, late: L): Pr
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A deadline's length in ms: fixed, or asked each time it is looked at (a deadline that may grow). */
-export type DeadlineMs = number | (() => number);
-
-const lengthOf = (deadline: DeadlineMs): number => (typeof deadline === 'function' ? deadline() : deadline);
-
-/**
- * Calls `expire` once `deadline` has passed since now. A growing deadline is asked again
- * when it runs out, and the timer set again for what it has grown by. Returns the clearing.
- */
-export function deadlineTimer(deadline: DeadlineMs, expire: () => void): () => void {
-  const since = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (ms: number) => {
-    timer = setTimeout(() => {
-      const left = since + lengthOf(deadline) - Date.now();
-      if (left > 0) arm(left);
-      else expire();
-    }, ms);
-  };
-  arm(lengthOf(deadline));
-  return () => clearTimeout(timer);
 }
 
 /**

@@ -2,12 +2,12 @@
 // once (src/lab/crowd.ts), up to a bound; and a growing deadline is honoured by the timer
 // and the poll that use it (src/util/abort.ts).
 import { describe, expect, it } from 'vitest';
-import { MAX_STRETCH, StartCrowd } from '../../src/lab/crowd.js';
+import { MAX_STRETCH, Crowd } from '../../src/util/crowd.js';
 import { deadlineTimer, poll } from '../../src/util/abort.js';
 
 describe('the crowd of start-ups', () => {
   it('leaves a deadline as written while there are no more start-ups than CPUs', () => {
-    const crowd = new StartCrowd(2);
+    const crowd = new Crowd(2);
     const first = crowd.enter(10_000);
     const second = crowd.enter(10_000);
     expect(first.ms()).toBe(10_000);
@@ -16,16 +16,16 @@ describe('the crowd of start-ups', () => {
   });
 
   it('stretches a deadline by start-ups per CPU, says why, and never beyond the bound', () => {
-    const crowd = new StartCrowd(2);
+    const crowd = new Crowd(2);
     const deadlines = Array.from({ length: 6 }, () => crowd.enter(10_000));
     expect(deadlines[5]!.ms()).toBe(30_000);
-    expect(deadlines[5]!.why()).toBe('6 hosts and programs were starting at once on 2 CPUs, so it was stretched');
+    expect(deadlines[5]!.why()).toBe('6 hosts, programs and teardowns were under way at once on 2 CPUs, so it was stretched');
     const more = Array.from({ length: 100 }, () => crowd.enter(10_000));
     expect(more[0]!.ms()).toBe(10_000 * MAX_STRETCH);
   });
 
   it('keeps the longest length a deadline has had: start-ups that end do not shorten it, and one that began alone grows when others come', () => {
-    const crowd = new StartCrowd(2);
+    const crowd = new Crowd(2);
     const early = crowd.enter(1_000);
     expect(early.ms()).toBe(1_000);
     const others = Array.from({ length: 7 }, () => crowd.enter(1_000));
@@ -42,7 +42,7 @@ describe('the crowd of start-ups', () => {
   });
 
   it('counts a start-up only while its work runs, whatever the work does', async () => {
-    const crowd = new StartCrowd(1);
+    const crowd = new Crowd(1);
     await expect(
       crowd.within(100, async () => {
         expect(crowd.size).toBe(1);

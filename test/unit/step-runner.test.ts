@@ -12,7 +12,7 @@ import { ProgramLibrary } from '../../src/lab/programs.js';
 import { RecordingReporter } from '../../src/lab/reporter.js';
 import { StepError, StepRunner } from '../../src/lab/step-runner.js';
 import { Capture } from '../../src/lab/capture.js';
-import { startCrowd } from '../../src/lab/crowd.js';
+import { crowd } from '../../src/util/crowd.js';
 import { CONSOLE_MAX_LINES, SAVED_MAX_BYTES } from '../../src/lab/program-output.js';
 import { buildScenario } from '../../src/scenario/model.js';
 import type { StepValue } from '../../src/scenario/schema.js';
@@ -145,7 +145,7 @@ describe('a background program', () => {
 
   it('is given longer to get ready while this process starts many hosts and programs at once, and says so when it is not', async () => {
     // Twice as many start-ups as CPUs (this one included): the 1 s written becomes 2 s.
-    const others = Array.from({ length: 2 * availableParallelism() - 1 }, () => startCrowd.enter(1_000));
+    const others = Array.from({ length: 2 * availableParallelism() - 1 }, () => crowd.enter(1_000));
     const { lab } = fakeLab({ server: { program: () => ({ stdout: ['starting\n'] }) } });
     const { runner: steps } = runner(lab);
     const before = Date.now();
@@ -154,7 +154,7 @@ describe('a background program', () => {
     await steps.detach();
     expect(Date.now() - before).toBeGreaterThanOrEqual(1_900);
     expect((error as Error).message).toBe(
-      `step 1 on host 'server': waited 2 s (${2 * availableParallelism()} hosts and programs were starting at once on ${availableParallelism()} CPU${availableParallelism() === 1 ? '' : 's'}, so it was stretched) for output "listening", in vain. standard output so far: "starting". Check the program, or raise 'timeout'.`,
+      `step 1 on host 'server': waited 2 s (${2 * availableParallelism()} hosts, programs and teardowns were under way at once on ${availableParallelism()} CPU${availableParallelism() === 1 ? '' : 's'}, so it was stretched) for output "listening", in vain. standard output so far: "starting". Check the program, or raise 'timeout'.`,
     );
   });
 

@@ -8,12 +8,14 @@
 // program prints.
 import Docker from 'dockerode';
 import { createReadStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import type { Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
 import { deadline, deadlineTimer, sleep, type Deadline, type DeadlineMs } from '../../util/abort.js';
 import { HeadBuffer, TailBuffer } from '../../util/bounded-output.js';
+import { Slots } from '../../util/slots.js';
 import { FrameSplitter, splitFrames } from './frames.js';
 import {
   ConflictError,
@@ -46,6 +48,12 @@ import {
 const API_DEADLINE_MS = 60_000;
 /** How long a helper container may run (it sets a few host rules). */
 const HELPER_DEADLINE_MS = 60_000;
+/**
+ * How many heavy calls (containers and networks made, started, removed) go to the engine at
+ * once; the others wait in socklab, outside their deadline (util/slots.ts). Measured on two
+ * CPUs: a hundred hosts come up no slower than with every call at once.
+ */
+const HEAVY_CALLS_AT_ONCE = Math.max(8, 4 * availableParallelism());
 /** What an exec keeps of each output when no sink takes it. */
 const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -67,6 +75,7 @@ function engineWords(error: DockerodeError): string {
 
 export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
+  private readonly slots = new Slots(HEAVY_CALLS_AT_ONCE);
 
   constructor(options?: Docker.DockerOptions) {
     this.docker = new Docker(options);
@@ -113,10 +122,20 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  /** Like api(), for a heavy call: it waits for one of the engine's slots first, and its deadline starts then. */
+  private async heavy<T>(operation: string, options: CallOptions | undefined, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.slots.run(() => this.api(operation, options, call), options?.signal);
+  }
+
   /** Like api(), with "not found" meaning there is nothing to do (teardown is idempotent). */
-  private async apiIgnoringMissing(operation: string, options: CallOptions | undefined, call: (abortSignal: AbortSignal) => Promise<unknown>): Promise<void> {
+  private async apiIgnoringMissing(
+    operation: string,
+    options: CallOptions | undefined,
+    call: (abortSignal: AbortSignal) => Promise<unknown>,
+    heavy = false,
+  ): Promise<void> {
     try {
-      await this.api(operation, options, call);
+      await (heavy ? this.heavy(operation, options, call) : this.api(operation, options, call));
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
     }
@@ -213,7 +232,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async createNetwork(spec: NetworkSpec, options?: CallOptions): Promise<void> {
-    await this.api(`creating network ${spec.name}`, options, (abortSignal) =>
+    await this.heavy(`creating network ${spec.name}`, options, (abortSignal) =>
       this.docker.createNetwork({
         Name: spec.name,
         Driver: 'bridge',
@@ -234,12 +253,12 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeNetwork(name: string, options?: CallOptions): Promise<void> {
-    await this.apiIgnoringMissing(`removing network ${name}`, options, (abortSignal) => this.docker.getNetwork(name).remove({ abortSignal }));
+    await this.apiIgnoringMissing(`removing network ${name}`, options, (abortSignal) => this.docker.getNetwork(name).remove({ abortSignal }), true);
   }
 
   async createContainer(spec: ContainerSpec, options?: CallOptions): Promise<void> {
     const [first, ...others] = spec.networks;
-    await this.api(`creating container ${spec.name}`, options, (abortSignal) =>
+    await this.heavy(`creating container ${spec.name}`, options, (abortSignal) =>
       this.docker.createContainer({
         name: spec.name,
         Hostname: spec.hostname,
@@ -272,7 +291,7 @@ export class DockerRuntime implements Runtime {
     );
     // Engines before API 1.44 take one network at creation; the others attach before start.
     for (const attachment of others) {
-      await this.api(`attaching ${spec.name} to network ${attachment.network}`, options, (abortSignal) =>
+      await this.heavy(`attaching ${spec.name} to network ${attachment.network}`, options, (abortSignal) =>
         this.docker.getNetwork(attachment.network).connect({
           Container: spec.name,
           EndpointConfig: { IPAMConfig: { IPv4Address: attachment.ip } },
@@ -283,7 +302,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async startContainer(name: string, options?: CallOptions): Promise<void> {
-    await this.api(`starting container ${name}`, options, (abortSignal) => this.docker.getContainer(name).start({ abortSignal }));
+    await this.heavy(`starting container ${name}`, options, (abortSignal) => this.docker.getContainer(name).start({ abortSignal }));
   }
 
   async startWithScript(
@@ -347,8 +366,11 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeContainer(name: string, options?: CallOptions): Promise<void> {
-    await this.apiIgnoringMissing(`removing container ${name}`, options, (abortSignal) =>
-      this.docker.getContainer(name).remove({ force: true, v: true, abortSignal }),
+    await this.apiIgnoringMissing(
+      `removing container ${name}`,
+      options,
+      (abortSignal) => this.docker.getContainer(name).remove({ force: true, v: true, abortSignal }),
+      true,
     );
   }
 
