@@ -250,13 +250,19 @@ export function programState(program: HostProgram): string {
 }
 
 /**
- * How output files are followed live: `tail -F` from the first line. The wrapper keeps
- * tail's pid beside the file, because the engine leaves an exec'd process running when
- * its stream is closed.
+ * How output files are followed live: `tail -F` from the first line, standard output's file
+ * on the exec's standard output and standard error's on its standard error, so one exec
+ * follows both (tail's own notices go nowhere). The wrapper keeps each tail's pid beside its
+ * file, because the engine leaves an exec'd process running when its stream is closed.
  */
 export const FOLLOW_COMMAND = ['tail', '-s', '0.1', '-n', '+1', '-F'];
+/** The first words of the follower's shell, so that `ps` can leave it out. */
+export const FOLLOW_MARK = ': socklab-follow;';
 
-export const followScript = (file: string) => `echo $$ > '${file}.follower'; exec ${FOLLOW_COMMAND.join(' ')} '${file}'`;
+export const followScript = (out: string, err: string) => {
+  const tail = FOLLOW_COMMAND.join(' ');
+  return `${FOLLOW_MARK} ${tail} '${out}' 2>/dev/null & echo $! > '${out}.follower'; ${tail} '${err}' >&2 2>/dev/null & echo $! > '${err}.follower'; wait`;
+};
 export const stopFollowingScript = (files: string[]) => {
   const pids = files.map((file) => `'${file}.follower'`).join(' ');
   return `kill $(cat ${pids} 2>/dev/null) 2>/dev/null; rm -f ${pids}; true`;

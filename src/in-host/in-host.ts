@@ -222,9 +222,9 @@ export class HostProcesses implements InHost {
 
   async follow(id: string, sinks: OutputSinks, signal: AbortSignal): Promise<void> {
     const files = [this.file(id, 'out'), this.file(id, 'err')];
-    const tail = (file: string, sink: OutputSink) =>
-      this.runtime.exec(this.container, ['sh', '-c', followScript(file)], { signal, stdout: sink, stderr: () => undefined }).catch(() => undefined);
-    await Promise.all([tail(files[0]!, sinks.stdout), tail(files[1]!, sinks.stderr)]);
+    await this.runtime
+      .exec(this.container, ['sh', '-c', followScript(files[0]!, files[1]!)], { signal, stdout: sinks.stdout, stderr: sinks.stderr })
+      .catch(() => undefined);
     // The engine leaves an exec'd process running when its stream is closed: without this,
     // every followed program would leave two `tail`s in its host (unless the host is going).
     if (signal.reason === HOST_GOING) return;

@@ -5,7 +5,7 @@
 import type { ContainerInfo, NetworkInfo, Runtime } from '../runtime/runtime.js';
 import { LABEL } from '../runtime/labels.js';
 import { LAB_IMAGE_REPO, labImageRef } from '../image/lab-image.js';
-import { Lab, type LabHost } from './lab.js';
+import { Lab, type LabAccess, type LabHost } from './lab.js';
 import { LabSelectionError } from './selection-error.js';
 import type { HostProgram } from '../in-host/contract.js';
 import { ownerState, ownerPid, type OwnerState } from './ownership.js';
@@ -282,11 +282,27 @@ export interface LabStatus extends Omit<LabInfo, 'hosts'> {
   hosts: HostStatus[];
 }
 
-/** Each lab with the programs in each running host: one bounded command per host, all at once. */
-export async function labStatus(runtime: Runtime, labs: LabInfo[], signal?: AbortSignal): Promise<LabStatus[]> {
+/**
+ * A lab this process has just brought up: its own handle (whose hosts' agents are open), and
+ * the hosts it started programs in; the others have none to list.
+ */
+export interface JustMade {
+  lab: LabAccess;
+  hostsWithPrograms: ReadonlySet<string>;
+}
+
+/**
+ * Each lab with the programs in each running host: one bounded command per host, all at
+ * once. Labs in `justMade` (by run id) are asked through their own handle, and only in the
+ * hosts where programs were started: thirty copies just up cost no extra command in their
+ * routers.
+ */
+export async function labStatus(runtime: Runtime, labs: LabInfo[], signal?: AbortSignal, justMade?: ReadonlyMap<string, JustMade>): Promise<LabStatus[]> {
   return Promise.all(
     labs.map(async (lab) => {
-      const handle = Lab.attach(runtime, lab, '');
+      const made = justMade?.get(lab.runId);
+      const handle = made?.lab ?? Lab.attach(runtime, lab, '');
+      const asked = (host: string) => !made || made.hostsWithPrograms.has(host);
       return {
         ...lab,
         hosts: await Promise.all(
@@ -294,7 +310,7 @@ export async function labStatus(runtime: Runtime, labs: LabInfo[], signal?: Abor
             ...host,
             // A host that stopped, or went away since the listing, simply shows no programs.
             programs:
-              host.state === 'running'
+              host.state === 'running' && asked(host.name)
                 ? await handle
                     .inHost(host.name)
                     .list(signal)

@@ -4,7 +4,7 @@
 // Docker's init, the host's idle `sleep`, socklab's agent and launcher, a full cone's watcher, the
 // output followers and the observation commands (this one and those read alongside it).
 // One line says what was hidden; the `-raw` views show all.
-import { AGENT_IN_HOST, FOLLOW_COMMAND, FULL_CONE_WATCHER_IN_HOST, LAUNCHER_IN_HOST, RUN_DIR_IN_HOST } from '../in-host/contract.js';
+import { AGENT_IN_HOST, FOLLOW_COMMAND, FOLLOW_MARK, FULL_CONE_WATCHER_IN_HOST, LAUNCHER_IN_HOST, RUN_DIR_IN_HOST } from '../in-host/contract.js';
 import { OBSERVATION_COMMANDS, PARSEABLE, type Observation } from './commands.js';
 import { psAuxRecord } from './ps.js';
 import { withPlainIpv4 } from './netstat.js';
@@ -61,6 +61,7 @@ function isPlumbing(command: string): boolean {
     command.startsWith(`sh ${FULL_CONE_WATCHER_IN_HOST} `) ||
     command === FULL_CONE_EVENTS ||
     command.includes(`${FOLLOW_COMMAND.join(' ')} ${RUN_DIR_IN_HOST}/`) ||
+    command.startsWith(`sh -c ${FOLLOW_MARK} `) ||
     OWN_VIEWS.has(view)
   );
 }

@@ -101,7 +101,9 @@ export async function upLabs(options: UpOptions): Promise<LabStatus[]> {
     if (!found) throw new Error(`lab '${names[index]}' (run ${session.lab.runId}) vanished right after it came up: was 'socklab cleanup' run meanwhile?`);
     return found;
   });
-  return labStatus(runtime, made, signal);
+  const hostsWithPrograms = new Set(setupSteps(loaded.scenario.steps).map((step) => step.host));
+  const justMade = new Map(sessions.map((session) => [session.lab.runId, { lab: session.lab, hostsWithPrograms }]));
+  return labStatus(runtime, made, signal, justMade);
 }
 
 /** One lab up with its setup steps; still in the reaper's care. A lab that fails here is removed. */

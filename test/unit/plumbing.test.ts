@@ -18,6 +18,7 @@ const PS = [
   'root           7  0.0  0.0   2000   500 ?        S    10:00   0:00 sleep infinity',
   'root          20  0.0  0.0   2500   800 ?        S    10:00   0:00 /bin/sh /lab/bin/launch -r hello-server node /lab/programs/tcp-hello-server.js',
   'root          21  0.1  1.0  90000 40000 ?        Sl   10:00   0:00 node /lab/programs/tcp-hello-server.js --port 60001',
+  "root          29  0.0  0.0   2000   600 ?        S    10:00   0:00 sh -c : socklab-follow; tail -s 0.1 -n +1 -F '/lab/run/hello-server.out' 2>/dev/null & echo $! > '/lab/run/hello-server.out.follower'; tail -s 0.1 -n +1 -F '/lab/run/hello-server.err' >&2 2>/dev/null & echo $! > '/lab/run/hello-server.err.follower'; wait",
   'root          30  0.0  0.0   2000   600 ?        S    10:00   0:00 tail -s 0.1 -n +1 -F /lab/run/hello-server.out',
   'root          40  0.0  0.0   2000   600 ?        S    10:00   0:00 timeout -s KILL 10s sh -c ps aux',
   'root          41  0.0  0.0   7000  3000 ?        R    10:00   0:00 ps aux',
@@ -38,7 +39,7 @@ describe('shownObservation', () => {
       'USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND',
       'root          21  0.1  1.0  90000 40000 ?        Sl   10:00   0:00 node /lab/programs/tcp-hello-server.js --port 60001',
     ]);
-    expect(shown.note).toMatch(/^\(hidden: 6 process\(es\) of Docker and socklab: .*show: \[ps-raw\] shows them\)$/);
+    expect(shown.note).toMatch(/^\(hidden: 7 process\(es\) of Docker and socklab: .*show: \[ps-raw\] shows them\)$/);
   });
 
   it("hides the views read alongside ps (an observe step reads netstat at the same moment), not the lesson's own commands", () => {
@@ -50,7 +51,7 @@ describe('shownObservation', () => {
       'root          53  0.0  0.0   2000   600 ?        S    10:00   0:00 netstat -tan',
     ].join('\n');
     const shown = shownObservation('ps', alongside);
-    expect(shown.note).toMatch(/^\(hidden: 9 process\(es\)/);
+    expect(shown.note).toMatch(/^\(hidden: 10 process\(es\)/);
     expect(shown.text).toContain('netstat -tan');
   });
 
