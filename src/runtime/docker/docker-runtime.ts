@@ -73,6 +73,16 @@ function engineWords(error: DockerodeError): string {
   return text.replace(/^\(HTTP code \d+\)\s*[a-z ]*-\s*/i, '').trim();
 }
 
+/** The folders that hold `paths` (absolute), and theirs, without the leading slash: parents before children. */
+export function foldersOf(paths: readonly string[]): string[] {
+  const folders = new Set<string>();
+  for (const path of paths) {
+    const parts = path.replace(/^\/+/, '').split('/').slice(0, -1);
+    parts.forEach((_, index) => folders.add(parts.slice(0, index + 1).join('/')));
+  }
+  return [...folders].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+}
+
 export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
   private readonly slots = new Slots(HEAVY_CALLS_AT_ONCE);
@@ -403,6 +413,12 @@ export class DockerRuntime implements Runtime {
     if (files.length === 0) return;
     const archive = tarPack();
     const feeding = (async () => {
+      // Every folder first, as folders of its own: tar that finds a file's folder missing
+      // makes it, but gives up on the file when the folder appears meanwhile, which is what
+      // the host's setup does to /lab/programs while its files are copied in.
+      for (const folder of foldersOf(files.map((file) => file.path))) {
+        archive.entry({ name: `${folder}/`, type: 'directory', mode: 0o755 });
+      }
       for (const file of files) {
         const name = file.path.replace(/^\/+/, '');
         if ('content' in file) {
