@@ -46,7 +46,7 @@ export interface LabAccess {
   copyFiles(host: string, files: FileToCopy[], signal?: AbortSignal): Promise<void>;
 }
 
-/** How long host setup (addresses, routes, NAT, the in-host tools) may take once its container runs; longer when many hosts start at once (crowd.ts). */
+/** How long host setup (addresses, routes, NAT, the in-host tools) may take once its container runs; longer when many hosts start at once (util/crowd.ts). */
 const SETUP_TIMEOUT_MS = 30_000;
 /** What a host prints once it is set up. */
 const HOST_READY = 'socklab: host set up';
@@ -193,7 +193,7 @@ export class Lab implements LabAccess {
     // One compound command, read whole before it runs; nothing in it reads the script's input.
     const whole = `{\n${script}\necho '${HOST_READY}'\nexec sleep infinity\n} </dev/null`;
     // Counted with every other host and program this process is starting: many at once
-    // give each setup longer (crowd.ts).
+    // give each setup longer (util/crowd.ts).
     await crowd.within(SETUP_TIMEOUT_MS, async (deadline) => {
       const started = await this.runtime.startWithScript(container, whole, {
         readyLine: HOST_READY,

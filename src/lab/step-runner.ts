@@ -306,7 +306,7 @@ export class StepRunner {
   /**
    * Waits for a program to show it is ready: a text in its output, or a port that listens.
    * Counted with the other hosts and programs this process is starting: many at once give
-   * each longer (crowd.ts).
+   * each longer (util/crowd.ts).
    */
   private async waitUntilReady(program: BackgroundProgram, readiness: Readiness, timeoutMs: number, label: string) {
     await crowd.within(timeoutMs, (deadline) => this.waitInCrowd(program, readiness, deadline, label));

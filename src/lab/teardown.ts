@@ -35,7 +35,7 @@ export async function teardownRun(
   const ours = (labels: Record<string, string>) => (runs ? runs.includes(labels[LABEL.run] ?? '') : LABEL.run in labels);
   const filter = runs?.length === 1 ? { [LABEL.run]: runs[0]! } : [LABEL.run];
   // Several runs take a little longer, but far less than one after another; and longer
-  // again while this process brings up or removes many labs at once (crowd.ts).
+  // again while this process brings up or removes many labs at once (util/crowd.ts).
   const timeoutMs = options.timeoutMs ?? TEARDOWN_TIMEOUT_MS + 1_000 * Math.min(runs?.length ?? 0, 60);
   return crowd.within(timeoutMs, (limit) =>
     withDeadline(limit.ms, what, undefined, async (signal) => {

@@ -1,5 +1,5 @@
 // Deadlines of getting ready grow with how many hosts and programs this process starts at
-// once (src/lab/crowd.ts), up to a bound; and a growing deadline is honoured by the timer
+// once (src/util/crowd.ts), up to a bound; and a growing deadline is honoured by the timer
 // and the poll that use it (src/util/abort.ts).
 import { describe, expect, it } from 'vitest';
 import { MAX_STRETCH, Crowd } from '../../src/util/crowd.js';
