@@ -17,7 +17,6 @@ import { currentOwner, ownerText } from './ownership.js';
 import { processReaper, type Reaper } from './reaper.js';
 import { teardownRun, type TeardownReport } from './teardown.js';
 import { settleAll } from '../util/settle.js';
-import { formatSeconds } from '../util/abort.js';
 import { crowd } from '../util/crowd.js';
 import { netemOnlyUses } from '../scenario/impairments.js';
 import { netemSupport } from './impairments.js';
@@ -202,9 +201,8 @@ export class Lab implements LabAccess {
         whileSettingUp,
       });
       if (started.ready) return;
-      const stretched = deadline.why();
       const why = started.timedOut
-        ? `it did not finish within ${formatSeconds(deadline.ms())}${stretched ? ` (${stretched})` : ''}`
+        ? `it did not finish within ${deadline.describe()}`
         : `exit ${started.exitCode ?? '?'}: ${started.output.trim().slice(-300)}`;
       throw new Error(`network setup (routes, NAT) failed on host '${host}' (${why})`);
     });

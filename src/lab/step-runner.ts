@@ -337,7 +337,6 @@ export class StepRunner {
       { timeoutMs: deadline.ms, intervalMs: 100, maxIntervalMs: port ? 250 : 1_000, signal: this.signal, wake: readiness.textArrived },
     );
     if (outcome === 'ready') return;
-    const stretched = deadline.why();
     if (outcome) {
       throw new StepError(
         label,
@@ -348,7 +347,7 @@ export class StepRunner {
     throw new StepError(
       label,
       program.host,
-      `waited ${formatSeconds(deadline.ms())}${stretched ? ` (${stretched})` : ''} for ${readiness.what}, in vain. ${readiness.seen()}. Check the program, or raise 'timeout'.`,
+      `waited ${deadline.describe()} for ${readiness.what}, in vain. ${readiness.seen()}. Check the program, or raise 'timeout'.`,
     );
   }
 

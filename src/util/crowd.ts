@@ -8,6 +8,7 @@
 // crowded the CPUs are, up to MAX_STRETCH times: what never gets ready still fails, later.
 // Deadlines that are part of a lesson's meaning (a run's timeout, a wait's) do not grow.
 import { availableParallelism } from 'node:os';
+import { formatSeconds } from './abort.js';
 
 /** A deadline grows to at most this many times its written length. */
 export const MAX_STRETCH = 6;
@@ -18,6 +19,8 @@ export interface CrowdedDeadline {
   ms(): number;
   /** Why it is longer than written, for messages; undefined while it is not. */
   why(): string | undefined;
+  /** Its length as a message says it: "10 s", or "30 s (6 hosts, ... so it was stretched)". */
+  describe(): string;
   /** Stops counting it in the crowd (calling it twice counts once). */
   leave(): void;
 }
@@ -50,9 +53,15 @@ export class Crowd {
       if (!left) most = Math.max(most, this.members);
       return this.factor(most);
     };
+    const ms = () => Math.round(writtenMs * factor());
+    const why = () => (factor() > 1 ? this.reason(most) : undefined);
     return {
-      ms: () => Math.round(writtenMs * factor()),
-      why: () => (factor() > 1 ? this.reason(most) : undefined),
+      ms,
+      why,
+      describe: () => {
+        const stretched = why();
+        return `${formatSeconds(ms())}${stretched ? ` (${stretched})` : ''}`;
+      },
       leave: () => {
         if (left) return;
         left = true;

@@ -13,6 +13,7 @@ describe('the crowd of start-ups', () => {
     expect(first.ms()).toBe(10_000);
     expect(second.ms()).toBe(10_000);
     expect(first.why()).toBeUndefined();
+    expect(first.describe()).toBe('10 s');
   });
 
   it('stretches a deadline by start-ups per CPU, says why, and never beyond the bound', () => {
@@ -20,6 +21,7 @@ describe('the crowd of start-ups', () => {
     const deadlines = Array.from({ length: 6 }, () => crowd.enter(10_000));
     expect(deadlines[5]!.ms()).toBe(30_000);
     expect(deadlines[5]!.why()).toBe('6 hosts, programs and teardowns were under way at once on 2 CPUs, so it was stretched');
+    expect(deadlines[5]!.describe()).toBe('30 s (6 hosts, programs and teardowns were under way at once on 2 CPUs, so it was stretched)');
     const more = Array.from({ length: 100 }, () => crowd.enter(10_000));
     expect(more[0]!.ms()).toBe(10_000 * MAX_STRETCH);
   });
