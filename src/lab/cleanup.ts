@@ -85,7 +85,7 @@ export async function cleanupDead(runtime: Runtime, image: string): Promise<Clea
   await Promise.all(snapshot.helpers.map((helper) => runtime.removeContainer(helper.name)));
   report.helpers = snapshot.helpers.length;
   for (const run of strayRuleRuns(snapshot.rules ?? [], snapshot.labs)) {
-    report.strayRules += await removeBridgeRules(runtime, image, run, `sl-${run}-`);
+    report.strayRules += await removeBridgeRules(runtime, image, run, { prefixes: [`sl-${run}-`] });
   }
   return report;
 }

@@ -139,6 +139,9 @@ export class Lab implements LabAccess {
     signal?.throwIfAborted();
     const reaper = options.reaper ?? processReaper(image);
     reaper.watch(plan.runId);
+    // The rules keeper needs no network: it starts while they are made.
+    const keeper = options.rulesKeeper && plan.bridges.length > 0 ? startRulesKeeper(runtime, image, plan.runId, plan.bridges) : undefined;
+    keeper?.catch(() => undefined);
     try {
       options.log(`creating ${plan.networks.length} network(s) and ${plan.hosts.length} host(s) (run ${plan.runId})`);
       const blocks = new Map<string, string>();
@@ -153,9 +156,7 @@ export class Lab implements LabAccess {
       // The host rules need only the bridges; they go in while the hosts are made. Each host
       // goes from creation to setup on its own, without waiting for the others.
       await settleAll([
-        options.rulesKeeper && plan.bridges.length > 0
-          ? startRulesKeeper(runtime, image, plan.runId, plan.bridges)
-          : addBridgeRules(runtime, image, plan.runId, plan.bridges),
+        keeper ? keeper.then((started) => started.setRules()) : addBridgeRules(runtime, image, plan.runId, plan.bridges),
         ...plan.hosts.map(async (host, index) => {
           await runtime.createContainer(addressed.containers[index]!).catch((error: unknown) => {
             throw explainCreateError(error, loaded, ['hosts', host.name]);
@@ -171,6 +172,8 @@ export class Lab implements LabAccess {
       signal?.throwIfAborted();
       return lab;
     } catch (error) {
+      // A keeper still starting would come after the teardown's look at the engine.
+      await keeper?.catch(() => undefined);
       const report = await teardownRun(runtime, image, plan.runId).catch(() => undefined);
       if (report) reaper.release(plan.runId);
       lab.releaseTransit();

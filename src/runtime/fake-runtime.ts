@@ -172,8 +172,9 @@ export class FakeRuntime implements Runtime {
     return 0;
   }
   /**
-   * Understands the host-rule scripts of lab/host-rules.ts: inserting rules (kept as
-   * "TOOL RULE" lines) and deleting every rule naming a bridge prefix.
+   * Understands the host-rule scripts of lab/host-rules.ts: transactions that insert or
+   * delete rules (kept as "TOOL RULE" lines), and the listing that deletes every rule naming
+   * a bridge prefix.
    */
   async runHelper(options: HelperRunOptions): Promise<ExecResult> {
     this.call('runHelper', options.command.join(' '));
@@ -200,13 +201,29 @@ export class FakeRuntime implements Runtime {
     this.keepers.add(options.name);
   }
   private onEngineHost(script: string): ExecResult {
-    for (const match of script.matchAll(/^(ip6?tables) -I (.+)$/gm)) this.hostRules.add(`${match[1]} ${match[2]}`);
-    const prefix = /grep -e '-\[io\] ([^']+)'/.exec(script)?.[1];
-    if (prefix && script.includes(' -D $(')) {
-      const removed = [...this.hostRules].filter((rule) => rule.includes(` ${prefix}`));
-      for (const rule of removed) this.hostRules.delete(rule);
-      return { exitCode: 0, stdout: `${removed.length}\n`, stderr: '' };
+    let removed = 0;
+    let listed = /^listed=1$/m.test(script);
+    // iptables-restore transactions: all of their rules, or (a delete of a rule not there) none.
+    for (const [, tool, body] of script.matchAll(/(ip6?tables)-restore --noflush <<RULES\n\*filter\n([\s\S]*?)\nCOMMIT\nRULES$/gm)) {
+      const lines = body!.split('\n').map((line) => ({ action: line.slice(0, 2), rule: `${tool} ${line.slice(3)}` }));
+      const deletes = lines.filter(({ action }) => action === '-D');
+      if (deletes.some(({ rule }) => !this.hostRules.has(rule))) {
+        listed = true;
+        continue;
+      }
+      for (const { action, rule } of lines) {
+        if (action === '-I') this.hostRules.add(rule);
+        else if (this.hostRules.delete(rule)) removed += 1;
+      }
     }
-    return { exitCode: 0, stdout: '', stderr: '' };
+    // The listing: every rule naming a bridge of the prefix.
+    const prefix = /grep -e '-\[io\] ([^']+)'/.exec(script)?.[1];
+    if (prefix && listed) {
+      for (const rule of [...this.hostRules].filter((candidate) => candidate.includes(` ${prefix}`))) {
+        this.hostRules.delete(rule);
+        removed += 1;
+      }
+    }
+    return { exitCode: 0, stdout: script.includes('echo $n') ? `${removed}\n` : '', stderr: '' };
   }
 }

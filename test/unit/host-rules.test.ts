@@ -1,27 +1,63 @@
-// The rules helper's batching: labs that ask while a helper runs share the next one, and
-// one lab's failure fails that lab only. The script is run by a real shell, with `ip` and
-// `iptables` replaced by stand-ins that refuse one bridge.
+// The rules on the engine's host: the helper's batching (labs that ask while a helper runs
+// share the next one, and one lab's failure fails that lab only), and their removal (as they
+// were made when a keeper names them, else by listing the chains). The scripts are run by a
+// real shell, with `ip`, `iptables`, `ip6tables` and their -restore replaced by stand-ins.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addBridgeRules } from '../../src/lab/host-rules.js';
+import { addBridgeRules, removeBridgeRules } from '../../src/lab/host-rules.js';
 import { FakeRuntime } from '../../src/runtime/fake-runtime.js';
 import type { HelperRunOptions } from '../../src/runtime/runtime.js';
 
 const IMAGE = 'socklab-lab:test';
 
-/** Stand-ins for ip, iptables and ip6tables: they log their arguments and fail on the bridge sl-bad999-0lan. */
-function standIns(): { path: string; log: string } {
+/**
+ * Stand-ins for ip, iptables, ip6tables and their -restore: they log their arguments, keep the
+ * rules in a file (iptables -I, -D and -S act on it), and fail on the bridge sl-bad999-0lan.
+ * A restore checks its deletes first and then applies every line, or none.
+ */
+function standIns(): { path: string; log: string; rules: string } {
   const dir = mkdtempSync(join(tmpdir(), 'socklab-rules-'));
   const log = join(dir, 'log');
-  for (const tool of ['ip', 'iptables', 'ip6tables']) {
-    const file = join(dir, tool);
-    writeFileSync(file, `#!/bin/sh\ncase "$*" in *sl-bad999-*) echo "Cannot find device" >&2; exit 1 ;; esac\necho "${tool} $*" >> ${log}\n`);
-    chmodSync(file, 0o755);
+  const rules = join(dir, 'rules');
+  writeFileSync(rules, '');
+  const refuseBad = `case "$*" in *sl-bad999-*) echo "Cannot find device" >&2; exit 1 ;; esac`;
+  const tool = (name: string, body: string) => {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  };
+  tool('ip', `${refuseBad}\necho "ip $*" >> ${log}`);
+  for (const name of ['iptables', 'ip6tables']) {
+    tool(
+      name,
+      [
+        refuseBad,
+        `echo "${name} $*" >> ${log}`,
+        `action=$1; shift`,
+        `case $action in`,
+        `  -I) echo "${name} -A $*" >> ${rules} ;;`,
+        `  -D) grep -qxF -- "${name} -A $*" ${rules} || { echo "Bad rule" >&2; exit 1; }; grep -vxF -- "${name} -A $*" ${rules} > ${rules}.new; mv ${rules}.new ${rules} ;;`,
+        `  -S) grep "^${name} -A $1 " ${rules} | sed "s/^${name} //" ;;`,
+        `esac`,
+      ].join('\n'),
+    );
+    tool(
+      `${name}-restore`,
+      [
+        `batch=$(cat)`,
+        `case "$batch" in *sl-bad999-*) echo "Cannot find device" >&2; exit 1 ;; esac`,
+        `echo "$batch" | grep '^-D ' | while read -r action rule; do grep -qxF -- "${name} -A $rule" ${rules} || exit 1; done || exit 1`,
+        `echo "$batch" | grep '^-[ID] ' | while read -r action rule; do ${name} $action $rule; done`,
+      ].join('\n'),
+    );
   }
-  return { path: `${dir}:${process.env.PATH ?? ''}`, log };
+  // The shell finds nothing but these: never the engine host's own ip or iptables, which a
+  // stand-in forgotten here would otherwise reach (this test once set real rules that way).
+  for (const name of ['cat', 'grep', 'mv', 'sed', 'sh', 'tr'])
+    symlinkSync(execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim(), join(dir, name));
+  return { path: dir, log, rules };
 }
 
 /** A runtime whose helper runs its script in a real shell, slowly enough for others to queue. */
@@ -32,7 +68,7 @@ function shellRuntime(path: string): { runtime: FakeRuntime; scripts: string[] }
     const script = options.command[2]!;
     scripts.push(script);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const stdout = execFileSync('sh', ['-c', script], { env: { PATH: path }, encoding: 'utf8' });
+    const stdout = execFileSync('/bin/sh', ['-c', script], { env: { PATH: path }, encoding: 'utf8' });
     return { exitCode: 0, stdout, stderr: '' };
   };
   return { runtime, scripts };
@@ -61,5 +97,47 @@ describe('addBridgeRules', () => {
     const logged = execFileSync('cat', [log], { encoding: 'utf8' });
     expect(logged).toContain('ip6tables -I FORWARD -i sl-aaa003-0lan ! -o sl-aaa003-0lan -j DROP');
     expect(logged).not.toContain('sl-bad999');
+  });
+});
+
+describe('removeBridgeRules', () => {
+  const bridges = ['sl-aaa001-0lan', 'sl-aaa001-1wan'];
+  const rulesLeft = (rules: string) => execFileSync('cat', [rules], { encoding: 'utf8' }).trim();
+
+  it('deletes the rules a keeper set as they were made, one transaction per tool, without listing the chains', async () => {
+    const { path, log, rules } = standIns();
+    const { runtime, scripts } = shellRuntime(path);
+    await addBridgeRules(runtime, IMAGE, 'aaa001', bridges);
+    expect(rulesLeft(rules).split('\n')).toHaveLength(14);
+    const removed = await removeBridgeRules(runtime, IMAGE, 'aaa001', { prefixes: ['sl-aaa001-'], bridges });
+    expect(removed).toBe(14);
+    expect(rulesLeft(rules)).toBe('');
+    expect(scripts).toHaveLength(2);
+    expect(execFileSync('cat', [log], { encoding: 'utf8' })).not.toMatch(/ -S /);
+  });
+
+  it('lists the chains and deletes by text when the rules are not all there as made, and then also what a crashed run left', async () => {
+    const { path, log, rules } = standIns();
+    const { runtime } = shellRuntime(path);
+    await addBridgeRules(runtime, IMAGE, 'aaa001', bridges);
+    // One rule gone meanwhile, one of an older bridge of the run that no keeper names.
+    const edited = rulesLeft(rules)
+      .split('\n')
+      .filter((rule) => rule !== 'iptables -A INPUT -i sl-aaa001-0lan -j DROP');
+    writeFileSync(rules, [...edited, 'iptables -A INPUT -i sl-aaa001-2old -j DROP'].join('\n') + '\n');
+    const removed = await removeBridgeRules(runtime, IMAGE, 'aaa001', { prefixes: ['sl-aaa001-'], bridges });
+    expect(removed).toBe(14);
+    expect(rulesLeft(rules)).toBe('');
+    expect(execFileSync('cat', [log], { encoding: 'utf8' })).toMatch(/iptables -S DOCKER-USER/);
+  });
+
+  it('leaves other runs’ rules alone', async () => {
+    const { path, rules } = standIns();
+    const { runtime } = shellRuntime(path);
+    await addBridgeRules(runtime, IMAGE, 'aaa001', bridges);
+    await addBridgeRules(runtime, IMAGE, 'aaa002', ['sl-aaa002-0lan']);
+    expect(await removeBridgeRules(runtime, IMAGE, 'aaa001', { prefixes: ['sl-aaa001-'] })).toBe(14);
+    expect(rulesLeft(rules).split('\n')).toHaveLength(7);
+    expect(rulesLeft(rules)).not.toContain('sl-aaa001-');
   });
 });
