@@ -64,9 +64,7 @@ export async function startRulesKeeper(runtime: Runtime, image: string, runId: s
   const name = `${BRIDGE_PREFIX}${runId}-rules`;
   // Its command only waits: the work comes by exec. `sleep` as its first process ignores
   // SIGTERM, which only makes its removal a kill, as every removal here is.
-  // Its label names every bridge whose rules it sets: the teardown deletes those as they were made.
-  const settings = helperSettings(image, runId, RULES_KEEPER);
-  await runtime.startHelper({ ...settings, labels: { ...settings.labels, [LABEL.bridges]: bridges.join(',') }, name, command: ['sleep', 'infinity'] });
+  await runtime.startHelper({ ...helperSettings(image, runId, RULES_KEEPER), name, command: ['sleep', 'infinity'] });
   return {
     async setRules() {
       const result = await runtime.exec(name, ['sh', '-ec', bridgeSetup(bridges).join('\n')]);
@@ -86,26 +84,23 @@ function bridgeSetup(bridges: string[]): string[] {
       `ip link set dev ${bridge} addrgenmode none`,
       `ip -6 addr flush dev ${bridge}`,
     ])
-    .concat(rulesTransactions(bridges, '-I').map(({ command }) => command));
+    .concat(rulesTransactions(bridges));
 }
 
 /**
- * The bridges' rules inserted (-I) or deleted (-D) as one iptables-restore transaction per
- * tool: one lock and one read of the engine host's rules each. A command per rule took as
- * many, and listing the chains to find the rules again took ten times as long as deleting
- * them this way (250 ms against 25 ms on an idle machine, more with many labs' rules). All
- * or nothing: a transaction with one rule missing deletes none.
+ * The bridges' rules inserted as one iptables-restore transaction per tool: one lock and one
+ * read of the engine host's rules each, where a command per rule took as many.
  */
-function rulesTransactions(bridges: readonly string[], action: '-I' | '-D'): { command: string; rules: number }[] {
+function rulesTransactions(bridges: readonly string[]): string[] {
   return (['iptables', 'ip6tables'] as const).map((tool) => {
     const lines = bridges.flatMap((bridge) =>
       bridgeRules(bridge)
         .filter((rule) => rule.tool === tool)
-        .map(({ rule }) => `${action} ${rule}`),
+        .map(({ rule }) => `-I ${rule}`),
     );
     // An unquoted delimiter: the scripts go inside single quotes elsewhere, and the rules
     // hold no character the shell would expand.
-    return { command: [`${tool}-restore --noflush <<RULES`, '*filter', ...lines, 'COMMIT', 'RULES'].join('\n'), rules: lines.length };
+    return [`${tool}-restore --noflush <<RULES`, '*filter', ...lines, 'COMMIT', 'RULES'].join('\n');
   });
 }
 
@@ -179,26 +174,29 @@ export async function addBridgeRules(runtime: Runtime, image: string, runId: str
 }
 
 /**
- * The chains socklab puts rules in, and which of their rules on a bridge are socklab's.
- * Docker's own rules for the bridges (FORWARD, its DROPs in the isolation chain) are
- * Docker's to remove with the network.
+ * The chains socklab puts rules in, and which of their rules on a bridge are socklab's, as
+ * an extended regular expression per tool for `iptables-save` lines. Docker's own rules for
+ * the bridges (FORWARD, its DROPs in the isolation chain) are Docker's to remove with the network.
  */
-const OUR_CHAINS = [
-  ['iptables', 'DOCKER-USER', ''],
-  ['iptables', ISOLATION_CHAIN, ' -j RETURN'],
-  ['iptables', 'INPUT', ''],
-  ['ip6tables', 'INPUT', ''],
-  ['ip6tables', 'FORWARD', ''],
-] as const;
+const OURS_IN_SAVE = {
+  iptables: `^-A (DOCKER-USER|INPUT) |^-A ${ISOLATION_CHAIN} .* -j RETURN$`,
+  ip6tables: '^-A (INPUT|FORWARD) ',
+} as const;
+
+/** A shell command printing the tool's rules that are socklab's on bridges of `prefixes`, as `-A CHAIN ...` lines. */
+function ourRules(tool: 'iptables' | 'ip6tables', prefixes: readonly string[]): string {
+  const bridges = prefixes.map((prefix) => `-e '-[io] ${prefix}'`).join(' ');
+  return `${tool}-save -t filter 2>/dev/null | grep -E '${OURS_IN_SAVE[tool]}' | grep ${bridges}`;
+}
 
 /**
  * Deletes every rule socklab put on a bridge whose name starts with one of `prefixes` (one
  * run: `sl-<run>-`; everything socklab owns: `sl-`), IPv4 and IPv6, in one helper however
- * many runs. The rules of `bridges` (every bridge whose rules a run's keeper set, from its
- * label) go first as they were made, in one transaction per tool; when that cannot be (rules
- * never all set, or gone meanwhile) or no bridges are known, the chains are listed and every
- * rule on a bridge of the prefixes is deleted by its text. That also removes rules a crashed
- * run left behind.
+ * many runs: the rules are read with one `iptables-save` and deleted with one
+ * `iptables-restore` transaction per tool. Deleting rule by rule took a command each, every
+ * one reading the engine host's whole rule set again (30 labs: 210 commands). Finding them by
+ * their text also removes what a crashed run left. A transaction is all or nothing, so one
+ * that lost a rule to someone else meanwhile is read and tried again.
  */
 export async function removeBridgeRules(
   runtime: Runtime,
@@ -206,7 +204,6 @@ export async function removeBridgeRules(
   runId: string,
   options: {
     prefixes: readonly string[];
-    bridges?: readonly string[];
     /** A running rules keeper (startRulesKeeper) to do it in, rather than a new helper. */
     keeper?: string;
     signal?: AbortSignal;
@@ -214,30 +211,27 @@ export async function removeBridgeRules(
 ): Promise<number> {
   const { prefixes, signal, keeper } = options;
   if (prefixes.length === 0) return 0;
-  const safe = (name: string) => name.startsWith(BRIDGE_PREFIX) && /^[a-z0-9-]+$/.test(name);
-  if (!prefixes.every(safe)) throw new Error(`refusing to remove rules outside ${BRIDGE_PREFIX}*`);
-  const bridges = (options.bridges ?? []).filter((bridge) => safe(bridge) && prefixes.some((prefix) => bridge.startsWith(prefix)));
-  const patterns = prefixes.map((prefix) => `-e '-[io] ${prefix}'`).join(' ');
-  const asMade = bridges.length > 0 ? rulesTransactions(bridges, '-D') : [];
+  if (!prefixes.every((prefix) => prefix.startsWith(BRIDGE_PREFIX) && /^[a-z0-9-]+$/.test(prefix))) {
+    throw new Error(`refusing to remove rules outside ${BRIDGE_PREFIX}*`);
+  }
   const script = [
     `n=0`,
-    // Listed when there is nothing to delete as made, or when that failed.
-    `listed=${asMade.length > 0 ? 0 : 1}`,
-    ...asMade.flatMap(({ command, rules }) => [`if ${command}`, `then n=$((n+${rules})); else listed=1; fi 2>/dev/null`]),
-    `remove() {`,
-    `  for rule in $($1 -S $2 2>/dev/null | grep ${patterns} | grep -e "$3\\$" | sed 's/^-A //; s/ /,/g'); do`,
-    `    $1 -D $(echo "$rule" | tr , ' ') && n=$((n+1))`,
-    `  done`,
-    `}`,
-    `if [ $listed = 1 ]; then`,
-    ...OUR_CHAINS.map(([tool, chain, ending]) => `  remove ${tool} ${chain} '${ending}'`),
-    `fi`,
+    ...(['iptables', 'ip6tables'] as const).flatMap((tool) => [
+      `for attempt in 1 2 3; do`,
+      `  rules=$(${ourRules(tool, prefixes)})`,
+      `  [ -n "$rules" ] || break`,
+      `  if printf '*filter\\n%s\\nCOMMIT\\n' "$(printf '%s\\n' "$rules" | sed 's/^-A /-D /')" | ${tool}-restore --noflush; then`,
+      `    n=$((n + $(printf '%s\\n' "$rules" | wc -l))); break`,
+      `  fi`,
+      `  [ $attempt = 3 ] && exit 1`,
+      `done`,
+    ]),
     `echo $n`,
   ].join('\n');
   // A keeper that is gone or broken meanwhile: a helper of its own does it.
   const inKeeper = keeper ? await runtime.exec(keeper, ['sh', '-c', script], { signal }).catch(() => undefined) : undefined;
   const result = inKeeper?.exitCode === 0 ? inKeeper : await helper(runtime, image, runId, script, signal);
-  if (result.exitCode !== 0) throw new Error(`could not remove the lab's rules on the engine's host: ${result.stderr.trim()}`);
+  if (result.exitCode !== 0) throw new Error(`could not remove the lab's rules on the engine's host: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
   return Number(result.stdout.trim()) || 0;
 }
 
@@ -247,7 +241,7 @@ export async function listBridgeRules(runtime: Runtime, image: string, signal?: 
     runtime,
     image,
     'inspect',
-    `{ ${OUR_CHAINS.map(([tool, chain, ending]) => `${tool} -S ${chain} | grep -e '${ending}$'${tool === 'ip6tables' ? " | sed 's/^/(IPv6) /'" : ''}`).join('; ')}; } 2>/dev/null | grep -e '-[io] ${BRIDGE_PREFIX}' || true`,
+    `{ ${ourRules('iptables', [BRIDGE_PREFIX])}; ${ourRules('ip6tables', [BRIDGE_PREFIX])} | sed 's/^/(IPv6) /'; } || true`,
     signal,
   );
   return result.stdout.split('\n').filter((line) => line.trim() !== '');

@@ -42,11 +42,8 @@ export async function teardownRun(
       const listed = (await runtime.listContainers(filter, { signal })).filter((container) => ours(container.labels));
       // A run's rules keeper removes the rules (one exec), then goes itself; it is on the
       // host's network, in no lab network's way.
-      const keeperInfo = listed.find((container) => container.labels[LABEL.helper] === RULES_KEEPER && container.state === 'running');
-      const keeper = keeperInfo?.name;
+      const keeper = listed.find((container) => container.labels[LABEL.helper] === RULES_KEEPER && container.state === 'running')?.name;
       const containers = listed.filter((container) => container.name !== keeper);
-      // The keeper's rules go as it made them (removeBridgeRules).
-      const bridges = keeperInfo?.labels[LABEL.bridges]?.split(',').filter(Boolean);
       const bridgePrefixes = runs ? runs.map((run) => `${BRIDGE_PREFIX}${run}-`) : [BRIDGE_PREFIX];
       // Host rules are text about bridge names, independent of the containers and networks:
       // they go meanwhile. Networks go once their containers are gone.
@@ -54,7 +51,7 @@ export async function teardownRun(
         if (!keeper && !(await runtime.findImage(image, { signal }))) return 0;
         try {
           return await busyWith('removing the rules on the engine host', () =>
-            removeBridgeRules(runtime, image, runs?.[0] ?? 'cleanup', { prefixes: bridgePrefixes, bridges, keeper, signal }),
+            removeBridgeRules(runtime, image, runs?.[0] ?? 'cleanup', { prefixes: bridgePrefixes, keeper, signal }),
           );
         } finally {
           if (keeper) await runtime.removeContainer(keeper, { signal });

@@ -172,9 +172,8 @@ export class FakeRuntime implements Runtime {
     return 0;
   }
   /**
-   * Understands the host-rule scripts of lab/host-rules.ts: transactions that insert or
-   * delete rules (kept as "TOOL RULE" lines), and the listing that deletes every rule naming
-   * a bridge prefix.
+   * Understands the host-rule scripts of lab/host-rules.ts: transactions that insert rules
+   * (kept as "TOOL RULE" lines), and the removal of every rule naming a bridge prefix.
    */
   async runHelper(options: HelperRunOptions): Promise<ExecResult> {
     this.call('runHelper', options.command.join(' '));
@@ -201,29 +200,17 @@ export class FakeRuntime implements Runtime {
     this.keepers.add(options.name);
   }
   private onEngineHost(script: string): ExecResult {
-    let removed = 0;
-    let listed = /^listed=1$/m.test(script);
-    // iptables-restore transactions: all of their rules, or (a delete of a rule not there) none.
+    // Inserts: iptables-restore transactions of -I lines.
     for (const [, tool, body] of script.matchAll(/(ip6?tables)-restore --noflush <<RULES\n\*filter\n([\s\S]*?)\nCOMMIT\nRULES$/gm)) {
-      const lines = body!.split('\n').map((line) => ({ action: line.slice(0, 2), rule: `${tool} ${line.slice(3)}` }));
-      const deletes = lines.filter(({ action }) => action === '-D');
-      if (deletes.some(({ rule }) => !this.hostRules.has(rule))) {
-        listed = true;
-        continue;
-      }
-      for (const { action, rule } of lines) {
-        if (action === '-I') this.hostRules.add(rule);
-        else if (this.hostRules.delete(rule)) removed += 1;
-      }
+      for (const line of body!.split('\n')) if (line.startsWith('-I ')) this.hostRules.add(`${tool} ${line.slice(3)}`);
     }
-    // The listing: every rule naming a bridge of the prefix.
-    const prefix = /grep -e '-\[io\] ([^']+)'/.exec(script)?.[1];
-    if (prefix && listed) {
-      for (const rule of [...this.hostRules].filter((candidate) => candidate.includes(` ${prefix}`))) {
-        this.hostRules.delete(rule);
-        removed += 1;
-      }
+    // The removal: every rule naming a bridge of the prefixes, read by iptables-save.
+    if (/-restore --noflush; then/.test(script)) {
+      const prefixes = [...new Set([...script.matchAll(/-e '-\[io\] ([^']+)'/g)].map((match) => match[1]!))];
+      const removed = [...this.hostRules].filter((rule) => prefixes.some((prefix) => rule.includes(`-i ${prefix}`) || rule.includes(`-o ${prefix}`)));
+      for (const rule of removed) this.hostRules.delete(rule);
+      return { exitCode: 0, stdout: `${removed.length}\n`, stderr: '' };
     }
-    return { exitCode: 0, stdout: script.includes('echo $n') ? `${removed}\n` : '', stderr: '' };
+    return { exitCode: 0, stdout: '', stderr: '' };
   }
 }

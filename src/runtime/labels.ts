@@ -10,8 +10,6 @@ export const LABEL = {
   role: 'socklab.role',
   network: 'socklab.network',
   bridge: 'socklab.bridge',
-  /** On a run's rules keeper: the bridges whose rules it set, all of them (lab/host-rules.ts). */
-  bridges: 'socklab.bridges',
   helper: 'socklab.helper',
   /** The socklab process that made the object (lab/ownership.ts): whether a run is still in progress. */
   owner: 'socklab.owner',

@@ -3,7 +3,7 @@
 // were made when a keeper names them, else by listing the chains). The scripts are run by a
 // real shell, with `ip`, `iptables`, `ip6tables` and their -restore replaced by stand-ins.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,11 +14,12 @@ import type { HelperRunOptions } from '../../src/runtime/runtime.js';
 const IMAGE = 'socklab-lab:test';
 
 /**
- * Stand-ins for ip, iptables, ip6tables and their -restore: they log their arguments, keep the
- * rules in a file (iptables -I, -D and -S act on it), and fail on the bridge sl-bad999-0lan.
- * A restore checks its deletes first and then applies every line, or none.
+ * Stand-ins for ip, iptables, ip6tables and their -save and -restore: they log what they are
+ * asked, keep the rules in a file (iptables -I and -D act on it, -save prints it), and fail on
+ * the bridge sl-bad999-0lan. A restore checks its deletes first and then applies every line,
+ * or none; it fails once when the file `fail-once` exists (a rule taken away meanwhile).
  */
-function standIns(): { path: string; log: string; rules: string } {
+function standIns(): { path: string; log: string; rules: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'socklab-rules-'));
   const log = join(dir, 'log');
   const rules = join(dir, 'rules');
@@ -44,9 +45,15 @@ function standIns(): { path: string; log: string; rules: string } {
       ].join('\n'),
     );
     tool(
+      `${name}-save`,
+      [`echo "${name}-save $*" >> ${log}`, `echo '*filter'`, `grep "^${name} -A " ${rules} | sed "s/^${name} //"`, `echo COMMIT`].join('\n'),
+    );
+    tool(
       `${name}-restore`,
       [
         `batch=$(cat)`,
+        `echo "${name}-restore $*" >> ${log}`,
+        `[ -f ${dir}/fail-once ] && { rm ${dir}/fail-once; echo "Bad rule (does a matching rule exist in that chain?)" >&2; exit 1; }`,
         `case "$batch" in *sl-bad999-*) echo "Cannot find device" >&2; exit 1 ;; esac`,
         `echo "$batch" | grep '^-D ' | while read -r action rule; do grep -qxF -- "${name} -A $rule" ${rules} || exit 1; done || exit 1`,
         `echo "$batch" | grep '^-[ID] ' | while read -r action rule; do ${name} $action $rule; done`,
@@ -55,9 +62,9 @@ function standIns(): { path: string; log: string; rules: string } {
   }
   // The shell finds nothing but these: never the engine host's own ip or iptables, which a
   // stand-in forgotten here would otherwise reach (this test once set real rules that way).
-  for (const name of ['cat', 'grep', 'mv', 'sed', 'sh', 'tr'])
+  for (const name of ['cat', 'grep', 'mv', 'rm', 'sed', 'sh', 'tr', 'wc'])
     symlinkSync(execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim(), join(dir, name));
-  return { path: dir, log, rules };
+  return { path: dir, log, rules, dir };
 }
 
 /** A runtime whose helper runs its script in a real shell, slowly enough for others to queue. */
@@ -102,42 +109,45 @@ describe('addBridgeRules', () => {
 
 describe('removeBridgeRules', () => {
   const bridges = ['sl-aaa001-0lan', 'sl-aaa001-1wan'];
-  const rulesLeft = (rules: string) => execFileSync('cat', [rules], { encoding: 'utf8' }).trim();
+  const read = (file: string) => readFileSync(file, 'utf8').trim();
+  /** Docker's own rules on a lab bridge: Docker's to remove with the network, never socklab's. */
+  const dockers = ['iptables -A FORWARD -o sl-aaa001-0lan -j DOCKER', 'iptables -A DOCKER-ISOLATION-STAGE-1 ! -d 10.0.0.0/24 -i sl-aaa001-0lan -j DROP'];
 
-  it('deletes the rules a keeper set as they were made, one transaction per tool, without listing the chains', async () => {
+  it("deletes a run's rules with one read and one transaction per tool, and leaves Docker's own rules on its bridges", async () => {
     const { path, log, rules } = standIns();
     const { runtime, scripts } = shellRuntime(path);
     await addBridgeRules(runtime, IMAGE, 'aaa001', bridges);
-    expect(rulesLeft(rules).split('\n')).toHaveLength(14);
-    const removed = await removeBridgeRules(runtime, IMAGE, 'aaa001', { prefixes: ['sl-aaa001-'], bridges });
-    expect(removed).toBe(14);
-    expect(rulesLeft(rules)).toBe('');
+    writeFileSync(rules, [...dockers, read(rules)].join('\n') + '\n');
+    writeFileSync(log, '');
+    expect(await removeBridgeRules(runtime, IMAGE, 'aaa001', { prefixes: ['sl-aaa001-'] })).toBe(14);
+    expect(read(rules).split('\n')).toEqual(dockers);
     expect(scripts).toHaveLength(2);
-    expect(execFileSync('cat', [log], { encoding: 'utf8' })).not.toMatch(/ -S /);
+    const asked = read(log).split('\n');
+    expect(asked.filter((line) => /^ip6?tables-(save|restore)/.test(line))).toEqual([
+      'iptables-save -t filter',
+      'iptables-restore --noflush',
+      'ip6tables-save -t filter',
+      'ip6tables-restore --noflush',
+    ]);
   });
 
-  it('lists the chains and deletes by text when the rules are not all there as made, and then also what a crashed run left', async () => {
-    const { path, log, rules } = standIns();
+  it('reads and tries again when a transaction fails because a rule went meanwhile', async () => {
+    const { path, rules, dir } = standIns();
     const { runtime } = shellRuntime(path);
     await addBridgeRules(runtime, IMAGE, 'aaa001', bridges);
-    // One rule gone meanwhile, one of an older bridge of the run that no keeper names.
-    const edited = rulesLeft(rules)
-      .split('\n')
-      .filter((rule) => rule !== 'iptables -A INPUT -i sl-aaa001-0lan -j DROP');
-    writeFileSync(rules, [...edited, 'iptables -A INPUT -i sl-aaa001-2old -j DROP'].join('\n') + '\n');
-    const removed = await removeBridgeRules(runtime, IMAGE, 'aaa001', { prefixes: ['sl-aaa001-'], bridges });
-    expect(removed).toBe(14);
-    expect(rulesLeft(rules)).toBe('');
-    expect(execFileSync('cat', [log], { encoding: 'utf8' })).toMatch(/iptables -S DOCKER-USER/);
+    writeFileSync(join(dir, 'fail-once'), '');
+    expect(await removeBridgeRules(runtime, IMAGE, 'aaa001', { prefixes: ['sl-aaa001-'] })).toBe(14);
+    expect(read(rules)).toBe('');
   });
 
-  it('leaves other runs’ rules alone', async () => {
+  it('removes what a crashed run of the same id left, and leaves other runs’ rules alone', async () => {
     const { path, rules } = standIns();
     const { runtime } = shellRuntime(path);
     await addBridgeRules(runtime, IMAGE, 'aaa001', bridges);
     await addBridgeRules(runtime, IMAGE, 'aaa002', ['sl-aaa002-0lan']);
-    expect(await removeBridgeRules(runtime, IMAGE, 'aaa001', { prefixes: ['sl-aaa001-'] })).toBe(14);
-    expect(rulesLeft(rules).split('\n')).toHaveLength(7);
-    expect(rulesLeft(rules)).not.toContain('sl-aaa001-');
+    writeFileSync(rules, read(rules) + '\niptables -A INPUT -i sl-aaa001-2old -j DROP\n');
+    expect(await removeBridgeRules(runtime, IMAGE, 'aaa001', { prefixes: ['sl-aaa001-'] })).toBe(15);
+    expect(read(rules).split('\n')).toHaveLength(7);
+    expect(read(rules)).not.toContain('sl-aaa001-');
   });
 });
