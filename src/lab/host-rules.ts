@@ -20,6 +20,7 @@
 //   even with `inhibit_ipv4`). A program with NET_ADMIN, or one that crafts frames by hand,
 //   finds nothing to talk to.
 import type { Runtime } from '../runtime/runtime.js';
+import { untilAborted } from '../util/abort.js';
 import { BRIDGE_PREFIX, LABEL } from '../runtime/labels.js';
 import { ownerText, currentOwner } from './ownership.js';
 
@@ -104,73 +105,108 @@ function rulesTransactions(bridges: readonly string[]): string[] {
   });
 }
 
-interface RulesRequest {
+/** A lab's request to a rules helper, settled with the helper's answer for its part. */
+interface Request<Answer> {
   runId: string;
-  bridges: string[];
-  resolve: () => void;
+  resolve: (answer: Answer) => void;
   reject: (error: Error) => void;
 }
 
 /**
- * One helper at a time per engine and image; labs that ask while it runs are served together
- * by the next one (`up --copies 30` needs a few helpers, not thirty). Each lab's part runs
- * in a shell of its own, so one lab's failure fails that lab only.
+ * One helper at a time per engine, image and kind of work; labs that ask while it runs are
+ * served together by the next one (`up --copies 30` needs a few helpers, not thirty, to set
+ * its rules, and as few to remove them when one copy fails and all go).
  */
-class RuleBatches {
-  private waiting: RulesRequest[] = [];
+class HelperBatches<R> {
+  private waiting: R[] = [];
   private running = false;
 
-  constructor(
-    private readonly runtime: Runtime,
-    private readonly image: string,
-  ) {}
+  /** `serve` settles every request of its batch and never throws. */
+  constructor(private readonly serve: (batch: R[]) => Promise<void>) {}
 
-  add(runId: string, bridges: string[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ runId, bridges, resolve, reject });
-      if (!this.running) void this.drain();
-    });
+  add(request: R): void {
+    this.waiting.push(request);
+    if (!this.running) void this.drain();
   }
 
   private async drain(): Promise<void> {
     this.running = true;
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0);
-      // Bridge names are [a-z0-9-] (checked by the plan) and the rules hold no quote.
-      const script = batch
-        .map(
-          (request, index) =>
-            `if ! out=$(sh -ec '\n${bridgeSetup(request.bridges).join('\n')}\n' 2>&1); then printf 'failed ${index} %s\\n' "$(printf %s "$out" | tr '\\n' ' ')"; fi`,
-        )
-        .join('\n');
-      try {
-        const result = await helper(this.runtime, this.image, batch[0]!.runId, script);
-        if (result.exitCode !== 0) throw new Error(result.stderr.trim() || result.stdout.trim() || `exit ${result.exitCode}`);
-        const failures = new Map([...result.stdout.matchAll(/^failed (\d+) (.*)$/gm)].map((match) => [Number(match[1]), match[2]!.trim()] as const));
-        batch.forEach((request, index) => {
-          const failure = failures.get(index);
-          if (failure === undefined) request.resolve();
-          else request.reject(new Error(`could not set the lab's rules on the engine's host: ${failure}`));
-        });
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        for (const request of batch) request.reject(new Error(`could not set the lab's rules on the engine's host: ${why}`));
-      }
-    }
+    while (this.waiting.length > 0) await this.serve(this.waiting.splice(0));
     this.running = false;
   }
 }
 
-const batches = new WeakMap<Runtime, Map<string, RuleBatches>>();
+type Additions = Request<void> & { bridges: string[] };
+type Removals = Request<number> & { prefixes: readonly string[]; signal?: AbortSignal };
+
+/** Each lab's part runs in a shell of its own, so one lab's failure fails that lab only. */
+async function serveAdditions(runtime: Runtime, image: string, batch: Additions[]): Promise<void> {
+  // Bridge names are [a-z0-9-] (checked by the plan) and the rules hold no quote.
+  const script = batch
+    .map(
+      (request, index) =>
+        `if ! out=$(sh -ec '\n${bridgeSetup(request.bridges).join('\n')}\n' 2>&1); then printf 'failed ${index} %s\\n' "$(printf %s "$out" | tr '\\n' ' ')"; fi`,
+    )
+    .join('\n');
+  try {
+    const result = await helper(runtime, image, batch[0]!.runId, script);
+    if (result.exitCode !== 0) throw new Error(result.stderr.trim() || result.stdout.trim() || `exit ${result.exitCode}`);
+    const failures = new Map([...result.stdout.matchAll(/^failed (\d+) (.*)$/gm)].map((match) => [Number(match[1]), match[2]!.trim()] as const));
+    batch.forEach((request, index) => {
+      const failure = failures.get(index);
+      if (failure === undefined) request.resolve();
+      else request.reject(new Error(`could not set the lab's rules on the engine's host: ${failure}`));
+    });
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    for (const request of batch) request.reject(new Error(`could not set the lab's rules on the engine's host: ${why}`));
+  }
+}
+
+/** One removal for the whole batch; each lab is told how many of the rules were on its bridges. */
+async function serveRemovals(runtime: Runtime, image: string, batch: Removals[]): Promise<void> {
+  // Interrupted only when every lab it serves is: a helper left behind by none of them.
+  const stop = new AbortController();
+  const signals = batch.map((request) => request.signal);
+  const everyAborted = () => {
+    if (signals.every((signal) => signal?.aborted)) stop.abort(signals[0]!.reason);
+  };
+  for (const signal of signals) signal?.addEventListener('abort', everyAborted);
+  everyAborted();
+  try {
+    const result = await helper(runtime, image, batch[0]!.runId, removalScript(batch.map((request) => request.prefixes)), stop.signal);
+    if (result.exitCode !== 0) throw new Error(result.stderr.trim() || `exit ${result.exitCode}`);
+    const counts = new Map([...result.stdout.matchAll(/^removed (\d+) (\d+)$/gm)].map((match) => [Number(match[1]), Number(match[2])] as const));
+    batch.forEach((request, index) => request.resolve(counts.get(index) ?? 0));
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    for (const request of batch) request.reject(new Error(`could not remove the lab's rules on the engine's host: ${why}`));
+  } finally {
+    for (const signal of signals) signal?.removeEventListener('abort', everyAborted);
+  }
+}
+
+const batchers = new WeakMap<Runtime, Map<string, { additions: HelperBatches<Additions>; removals: HelperBatches<Removals> }>>();
+
+/** The batches of one engine and image. */
+function batchesOf(runtime: Runtime, image: string) {
+  let byImage = batchers.get(runtime);
+  if (!byImage) batchers.set(runtime, (byImage = new Map()));
+  let batches = byImage.get(image);
+  if (!batches) {
+    batches = {
+      additions: new HelperBatches((batch) => serveAdditions(runtime, image, batch)),
+      removals: new HelperBatches((batch) => serveRemovals(runtime, image, batch)),
+    };
+    byImage.set(image, batches);
+  }
+  return batches;
+}
 
 /** Sets the rules of a lab's bridges (see the top of this file), together with other labs that ask meanwhile. */
 export async function addBridgeRules(runtime: Runtime, image: string, runId: string, bridges: string[]): Promise<void> {
   if (bridges.length === 0) return;
-  let byImage = batches.get(runtime);
-  if (!byImage) batches.set(runtime, (byImage = new Map()));
-  let batcher = byImage.get(image);
-  if (!batcher) byImage.set(image, (batcher = new RuleBatches(runtime, image)));
-  return batcher.add(runId, bridges);
+  return new Promise((resolve, reject) => batchesOf(runtime, image).additions.add({ runId, bridges, resolve, reject }));
 }
 
 /**
@@ -190,13 +226,42 @@ function ourRules(tool: 'iptables' | 'ip6tables', prefixes: readonly string[]): 
 }
 
 /**
+ * The script that deletes every rule socklab put on a bridge whose name starts with one of
+ * each group's prefixes, and prints `removed GROUP COUNT` for each group. The rules are read
+ * with one `iptables-save` and deleted with one `iptables-restore` transaction per tool,
+ * however many groups: deleting rule by rule took a command each, every one reading the
+ * engine host's whole rule set again (210 for 30 labs). Found by their text, so what a
+ * crashed run left goes too. A transaction is all or nothing: one that lost a rule to someone
+ * else meanwhile is read and tried again.
+ */
+function removalScript(groups: readonly (readonly string[])[]): string {
+  const all = groups.flat();
+  if (!all.every((prefix) => prefix.startsWith(BRIDGE_PREFIX) && /^[a-z0-9-]+$/.test(prefix))) {
+    throw new Error(`refusing to remove rules outside ${BRIDGE_PREFIX}*`);
+  }
+  const grepOf = (prefixes: readonly string[]) => prefixes.map((prefix) => `-e '-[io] ${prefix}'`).join(' ');
+  return [
+    ...groups.map((_, index) => `n${index}=0`),
+    ...(['iptables', 'ip6tables'] as const).flatMap((tool) => [
+      `for attempt in 1 2 3; do`,
+      `  rules=$(${ourRules(tool, all)})`,
+      `  [ -n "$rules" ] || break`,
+      `  if printf '*filter\\n%s\\nCOMMIT\\n' "$(printf '%s\\n' "$rules" | sed 's/^-A /-D /')" | ${tool}-restore --noflush; then`,
+      ...groups.map((prefixes, index) => `    n${index}=$((n${index} + $(printf '%s\\n' "$rules" | grep -c ${grepOf(prefixes)})))`),
+      `    break`,
+      `  fi`,
+      `  [ $attempt = 3 ] && exit 1`,
+      `done`,
+    ]),
+    ...groups.map((_, index) => `echo "removed ${index} $n${index}"`),
+  ].join('\n');
+}
+
+/**
  * Deletes every rule socklab put on a bridge whose name starts with one of `prefixes` (one
- * run: `sl-<run>-`; everything socklab owns: `sl-`), IPv4 and IPv6, in one helper however
- * many runs: the rules are read with one `iptables-save` and deleted with one
- * `iptables-restore` transaction per tool. Deleting rule by rule took a command each, every
- * one reading the engine host's whole rule set again (30 labs: 210 commands). Finding them by
- * their text also removes what a crashed run left. A transaction is all or nothing, so one
- * that lost a rule to someone else meanwhile is read and tried again.
+ * run: `sl-<run>-`; everything socklab owns: `sl-`), IPv4 and IPv6 (removalScript), in the
+ * run's keeper when it has one, else in a helper shared with other labs removed meanwhile.
+ * Resolves to how many rules went.
  */
 export async function removeBridgeRules(
   runtime: Runtime,
@@ -211,28 +276,16 @@ export async function removeBridgeRules(
 ): Promise<number> {
   const { prefixes, signal, keeper } = options;
   if (prefixes.length === 0) return 0;
-  if (!prefixes.every((prefix) => prefix.startsWith(BRIDGE_PREFIX) && /^[a-z0-9-]+$/.test(prefix))) {
-    throw new Error(`refusing to remove rules outside ${BRIDGE_PREFIX}*`);
-  }
-  const script = [
-    `n=0`,
-    ...(['iptables', 'ip6tables'] as const).flatMap((tool) => [
-      `for attempt in 1 2 3; do`,
-      `  rules=$(${ourRules(tool, prefixes)})`,
-      `  [ -n "$rules" ] || break`,
-      `  if printf '*filter\\n%s\\nCOMMIT\\n' "$(printf '%s\\n' "$rules" | sed 's/^-A /-D /')" | ${tool}-restore --noflush; then`,
-      `    n=$((n + $(printf '%s\\n' "$rules" | wc -l))); break`,
-      `  fi`,
-      `  [ $attempt = 3 ] && exit 1`,
-      `done`,
-    ]),
-    `echo $n`,
-  ].join('\n');
-  // A keeper that is gone or broken meanwhile: a helper of its own does it.
+  const script = removalScript([prefixes]);
+  // A keeper that is gone or broken meanwhile: the shared helper does it.
   const inKeeper = keeper ? await runtime.exec(keeper, ['sh', '-c', script], { signal }).catch(() => undefined) : undefined;
-  const result = inKeeper?.exitCode === 0 ? inKeeper : await helper(runtime, image, runId, script, signal);
-  if (result.exitCode !== 0) throw new Error(`could not remove the lab's rules on the engine's host: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
-  return Number(result.stdout.trim()) || 0;
+  if (inKeeper?.exitCode === 0) return Number(/^removed 0 (\d+)$/m.exec(inKeeper.stdout)?.[1] ?? 0);
+  signal?.throwIfAborted();
+  // The shared helper goes on while other labs wait on it; this one stops waiting.
+  const removed = new Promise<number>((resolve, reject) => batchesOf(runtime, image).removals.add({ runId, prefixes, signal, resolve, reject }));
+  // Settled later when this lab stopped waiting: not an unhandled rejection then.
+  removed.catch(() => undefined);
+  return signal ? untilAborted(removed, signal) : removed;
 }
 
 /** Lists the rules on socklab bridges, IPv4 and IPv6 (for `doctor` and leak checks). */

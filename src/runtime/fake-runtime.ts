@@ -204,12 +204,18 @@ export class FakeRuntime implements Runtime {
     for (const [, tool, body] of script.matchAll(/(ip6?tables)-restore --noflush <<RULES\n\*filter\n([\s\S]*?)\nCOMMIT\nRULES$/gm)) {
       for (const line of body!.split('\n')) if (line.startsWith('-I ')) this.hostRules.add(`${tool} ${line.slice(3)}`);
     }
-    // The removal: every rule naming a bridge of the prefixes, read by iptables-save.
-    if (/-restore --noflush; then/.test(script)) {
-      const prefixes = [...new Set([...script.matchAll(/-e '-\[io\] ([^']+)'/g)].map((match) => match[1]!))];
-      const removed = [...this.hostRules].filter((rule) => prefixes.some((prefix) => rule.includes(`-i ${prefix}`) || rule.includes(`-o ${prefix}`)));
-      for (const rule of removed) this.hostRules.delete(rule);
-      return { exitCode: 0, stdout: `${removed.length}\n`, stderr: '' };
+    // The removal: every rule naming a bridge of a group's prefixes, counted per group.
+    const groups = [...script.matchAll(/^ +n(\d+)=\$\(\(n\d+ \+ .*grep -c (.*)\)\)\)$/gm)].map((match) => ({
+      index: Number(match[1]),
+      prefixes: [...match[2]!.matchAll(/-e '-\[io\] ([^']+)'/g)].map((prefix) => prefix[1]!),
+    }));
+    if (groups.length > 0) {
+      const lines = [...new Map(groups.map((group) => [group.index, group])).values()].map(({ index, prefixes }) => {
+        const removed = [...this.hostRules].filter((rule) => prefixes.some((prefix) => rule.includes(`-i ${prefix}`) || rule.includes(`-o ${prefix}`)));
+        for (const rule of removed) this.hostRules.delete(rule);
+        return `removed ${index} ${removed.length}\n`;
+      });
+      return { exitCode: 0, stdout: lines.join(''), stderr: '' };
     }
     return { exitCode: 0, stdout: '', stderr: '' };
   }

@@ -111,6 +111,20 @@ export async function withDeadline<T>(ms: DeadlineMs, what: string, parent: Abor
   }
 }
 
+/** `promise`'s value, or the signal's reason as soon as it aborts (the work behind `promise` goes on). */
+export async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  let onAbort = () => undefined as void;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => signal.addEventListener('abort', (onAbort = () => reject(signal.reason)), { once: true })),
+    ]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /**
  * `promise`'s value, or `late` when it takes longer than `ms` (its timer cleared either way,
  * so a fast answer leaves nothing to keep the process alive).

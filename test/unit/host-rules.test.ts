@@ -151,3 +151,42 @@ describe('removeBridgeRules', () => {
     expect(read(rules)).not.toContain('sl-aaa001-');
   });
 });
+
+describe('removeBridgeRules from many labs at once', () => {
+  it('serves labs removed while a helper runs with one more helper, and tells each how many rules were its own', async () => {
+    const { path, rules } = standIns();
+    const { runtime, scripts } = shellRuntime(path);
+    const runs = ['aaa001', 'aaa002', 'aaa003', 'aaa004', 'aaa005'];
+    await Promise.all(runs.map((run, index) => addBridgeRules(runtime, IMAGE, run, index === 0 ? [`sl-${run}-0lan`, `sl-${run}-1wan`] : [`sl-${run}-0lan`])));
+    scripts.length = 0;
+    const removed = await Promise.all(
+      runs.map((run, index) =>
+        new Promise((resolve) => setTimeout(resolve, index)).then(() => removeBridgeRules(runtime, IMAGE, run, { prefixes: [`sl-${run}-`] })),
+      ),
+    );
+    expect(removed).toEqual([14, 7, 7, 7, 7]);
+    expect(scripts).toHaveLength(2);
+    expect(readFileSync(rules, 'utf8').trim()).toBe('');
+  });
+
+  it('lets a lab stop waiting without stopping the helper the others wait on', async () => {
+    const { path, rules } = standIns();
+    const { runtime } = shellRuntime(path);
+    await addBridgeRules(runtime, IMAGE, 'aaa001', ['sl-aaa001-0lan']);
+    await addBridgeRules(runtime, IMAGE, 'aaa002', ['sl-aaa002-0lan']);
+    const signals: (AbortSignal | undefined)[] = [];
+    const run = runtime.runHelper;
+    runtime.runHelper = (options) => (signals.push(options.signal), run(options));
+    // A removal under way, so that the next two share the next helper.
+    const underWay = removeBridgeRules(runtime, IMAGE, 'aaa003', { prefixes: ['sl-aaa003-'] });
+    const impatient = new AbortController();
+    const first = removeBridgeRules(runtime, IMAGE, 'aaa001', { prefixes: ['sl-aaa001-'], signal: impatient.signal });
+    const second = removeBridgeRules(runtime, IMAGE, 'aaa002', { prefixes: ['sl-aaa002-'] });
+    impatient.abort(new Error('interrupted'));
+    await expect(first).rejects.toThrow('interrupted');
+    expect(await second).toBe(7);
+    expect(await underWay).toBe(0);
+    expect(readFileSync(rules, 'utf8').trim()).toBe('');
+    expect(signals.map((signal) => signal?.aborted)).toEqual([false, false]);
+  });
+});
