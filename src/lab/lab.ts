@@ -20,6 +20,7 @@ import { settleAll } from '../util/settle.js';
 import { crowd } from '../util/crowd.js';
 import { netemOnlyUses } from '../scenario/impairments.js';
 import { netemSupport } from './impairments.js';
+import { filesInSetup } from './files-in-setup.js';
 
 export interface LabLog {
   (message: string): void;
@@ -162,10 +163,12 @@ export class Lab implements LabAccess {
             throw explainCreateError(error, loaded, ['hosts', host.name]);
           });
           signal?.throwIfAborted();
-          // Its files go in while it sets itself up.
-          await lab.startAndSetUp(host.container, host.name, `${addressed.readdress.get(host.name)!}\n${host.setupScript}`, signal, async () => {
-            const more = (await options.moreFiles?.(host.name)) ?? [];
-            await lab.copyFiles(host.name, [...hostFiles(plan.scenarioDir, host.files), ...more], signal);
+          // Its files go in with its setup script when they are small, else while it runs.
+          const files = [...hostFiles(plan.scenarioDir, host.files), ...((await options.moreFiles?.(host.name)) ?? [])];
+          const written = await filesInSetup(files);
+          const script = [addressed.readdress.get(host.name)!, host.setupScript, ...(written ? [written] : [])].join('\n');
+          await lab.startAndSetUp(host.container, host.name, script, signal, async () => {
+            if (!written) await lab.copyFiles(host.name, files, signal);
           });
         }),
       ]);
@@ -207,7 +210,7 @@ export class Lab implements LabAccess {
       const why = started.timedOut
         ? `it did not finish within ${deadline.describe()}`
         : `exit ${started.exitCode ?? '?'}: ${started.output.trim().slice(-300)}`;
-      throw new Error(`network setup (routes, NAT) failed on host '${host}' (${why})`);
+      throw new Error(`the setup (addresses, routes, NAT, files) failed on host '${host}' (${why})`);
     });
   }
 

@@ -119,7 +119,7 @@ describe('Lab.up', () => {
     });
     const loaded = load();
     await expect(Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet)).rejects.toThrow(
-      /network setup \(routes, NAT\) failed on host 'router' \(exit 2: iptables: Permission denied\)/,
+      /the setup \(addresses, routes, NAT, files\) failed on host 'router' \(exit 2: iptables: Permission denied\)/,
     );
     nothingLeft(runtime);
   });
