@@ -1,6 +1,6 @@
 // Lab planning: names, bridges, labels and per-host setup, without an engine.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -254,7 +254,9 @@ describe('masquerade behaviours in the setup script', () => {
     const script = masqueradeScript({ out: 'internet', full_cone: true }, '203.0.113.7', 'eth1').join('\n');
     const watcher = /<<'SOCKLAB_FULL_CONE'\n([\s\S]*?)SOCKLAB_FULL_CONE/.exec(script)![1]!;
     writeFileSync(join(dir, 'full-cone'), watcher);
-    execFileSync('sh', [join(dir, 'full-cone'), 'eth1', '203.0.113.7'], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+    // The shell finds nothing but the stand-ins and grep: never the engine host's own iptables.
+    symlinkSync(execFileSync('sh', ['-c', 'command -v grep'], { encoding: 'utf8' }).trim(), join(dir, 'grep'));
+    execFileSync('/bin/sh', [join(dir, 'full-cone'), 'eth1', '203.0.113.7'], { env: { PATH: dir } });
     const added = readFileSync(join(dir, 'log'), 'utf8')
       .split('\n')
       .filter((line) => line.startsWith('-t nat -A'));
