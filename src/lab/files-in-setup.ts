@@ -23,7 +23,7 @@ const LINE = 4096;
 export async function filesInSetup(files: readonly FileToCopy[], maxBytes = FILES_IN_SETUP_MAX_BYTES): Promise<string | undefined> {
   const total = files.reduce((sum, file) => sum + ('content' in file ? file.content.length : file.size), 0);
   if (total > maxBytes) return undefined;
-  const contents = await Promise.all(files.map((file) => ('content' in file ? file.content : readFile(file.source))));
+  const contents = await Promise.all(files.map((file) => ('content' in file ? Promise.resolve(file.content) : readFile(file.source))));
   // The size seen when the file was found may be out of date: the limit holds for what was read.
   if (contents.reduce((sum, content) => sum + content.length, 0) > maxBytes) return undefined;
   const folders = [...new Set(files.map((file) => posix.dirname(file.path)))];
