@@ -40,6 +40,9 @@ export function bridgeRules(bridge: string): { tool: 'iptables' | 'ip6tables'; r
   ];
 }
 
+/** How a failure to set a lab's rules begins. */
+const SET_FAILED = "could not set the lab's rules on the engine's host";
+
 /** The helper label of a run's rules keeper (see startRulesKeeper). */
 export const RULES_KEEPER = 'rules-keeper';
 
@@ -70,7 +73,7 @@ export async function startRulesKeeper(runtime: Runtime, image: string, runId: s
     async setRules() {
       const result = await runtime.exec(name, ['sh', '-ec', bridgeSetup(bridges).join('\n')]);
       if (result.exitCode !== 0) {
-        throw new Error(`could not set the lab's rules on the engine's host: ${(result.stderr || result.stdout).trim() || `exit ${result.exitCode}`}`);
+        throw new Error(`${SET_FAILED}: ${(result.stderr || result.stdout).trim() || `exit ${result.exitCode}`}`);
       }
     },
   };
@@ -155,11 +158,11 @@ async function serveAdditions(runtime: Runtime, image: string, batch: Additions[
     batch.forEach((request, index) => {
       const failure = failures.get(index);
       if (failure === undefined) request.resolve();
-      else request.reject(new Error(`could not set the lab's rules on the engine's host: ${failure}`));
+      else request.reject(new Error(`${SET_FAILED}: ${failure}`));
     });
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    for (const request of batch) request.reject(new Error(`could not set the lab's rules on the engine's host: ${why}`));
+    for (const request of batch) request.reject(new Error(`${SET_FAILED}: ${why}`));
   }
 }
 
@@ -219,10 +222,12 @@ const OURS_IN_SAVE = {
   ip6tables: '^-A (INPUT|FORWARD) ',
 } as const;
 
+/** grep's arguments that pick the rules naming a bridge of `prefixes` (in or out). */
+const onBridges = (prefixes: readonly string[]) => prefixes.map((prefix) => `-e '-[io] ${prefix}'`).join(' ');
+
 /** A shell command printing the tool's rules that are socklab's on bridges of `prefixes`, as `-A CHAIN ...` lines. */
 function ourRules(tool: 'iptables' | 'ip6tables', prefixes: readonly string[]): string {
-  const bridges = prefixes.map((prefix) => `-e '-[io] ${prefix}'`).join(' ');
-  return `${tool}-save -t filter 2>/dev/null | grep -E '${OURS_IN_SAVE[tool]}' | grep ${bridges}`;
+  return `${tool}-save -t filter 2>/dev/null | grep -E '${OURS_IN_SAVE[tool]}' | grep ${onBridges(prefixes)}`;
 }
 
 /**
@@ -239,7 +244,6 @@ function removalScript(groups: readonly (readonly string[])[]): string {
   if (!all.every((prefix) => prefix.startsWith(BRIDGE_PREFIX) && /^[a-z0-9-]+$/.test(prefix))) {
     throw new Error(`refusing to remove rules outside ${BRIDGE_PREFIX}*`);
   }
-  const grepOf = (prefixes: readonly string[]) => prefixes.map((prefix) => `-e '-[io] ${prefix}'`).join(' ');
   return [
     ...groups.map((_, index) => `n${index}=0`),
     ...(['iptables', 'ip6tables'] as const).flatMap((tool) => [
@@ -247,7 +251,7 @@ function removalScript(groups: readonly (readonly string[])[]): string {
       `  rules=$(${ourRules(tool, all)})`,
       `  [ -n "$rules" ] || break`,
       `  if printf '*filter\\n%s\\nCOMMIT\\n' "$(printf '%s\\n' "$rules" | sed 's/^-A /-D /')" | ${tool}-restore --noflush; then`,
-      ...groups.map((prefixes, index) => `    n${index}=$((n${index} + $(printf '%s\\n' "$rules" | grep -c ${grepOf(prefixes)})))`),
+      ...groups.map((prefixes, index) => `    n${index}=$((n${index} + $(printf '%s\\n' "$rules" | grep -c ${onBridges(prefixes)})))`),
       `    break`,
       `  fi`,
       `  [ $attempt = 3 ] && exit 1`,
@@ -276,6 +280,7 @@ export async function removeBridgeRules(
 ): Promise<number> {
   const { prefixes, signal, keeper } = options;
   if (prefixes.length === 0) return 0;
+  // Made first also for what it checks: prefixes outside sl- are refused before any helper.
   const script = removalScript([prefixes]);
   // A keeper that is gone or broken meanwhile: the shared helper does it.
   const inKeeper = keeper ? await runtime.exec(keeper, ['sh', '-c', script], { signal }).catch(() => undefined) : undefined;
