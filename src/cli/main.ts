@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, reportError } from './errors.js';
+import { say } from './interrupts.js';
 import { SOCKLAB_ROOT } from '../util/paths.js';
 import type { TestCommandOptions } from './commands/test.js';
 
@@ -35,6 +36,24 @@ const action =
     }
     process.exitCode = code;
   };
+
+/** How long a command that has finished may take to wind down before the process ends anyway. */
+const WIND_DOWN_MS = 3_000;
+
+/**
+ * A finished command ends the process by leaving nothing to do, so that every write and
+ * removal settles first. Should a handle stay open (a connection the engine never closed, a
+ * library's timer), the command is still over: end it after a grace rather than hang a
+ * script or a class's terminal. The timer itself keeps nothing alive. SOCKLAB_TRACE names
+ * what was still open, for the bug report.
+ */
+function endSoonAfter(): void {
+  setTimeout(() => {
+    if (process.env.SOCKLAB_TRACE)
+      say(`socklab: still open ${WIND_DOWN_MS / 1000} s after the command ended: ${process.getActiveResourcesInfo().join(', ')}\n`);
+    process.exit();
+  }, WIND_DOWN_MS).unref();
+}
 
 program
   .command('run')
@@ -234,3 +253,4 @@ try {
   // commander has printed the mistake and the help; asking for help or the version is no mistake.
   process.exitCode = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? EXIT.ok : EXIT.invalid;
 }
+endSoonAfter();

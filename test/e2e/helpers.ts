@@ -1,5 +1,8 @@
 // Shared by the e2e tests: running the real CLI, and finding what a run left behind.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LABEL } from '../../src/runtime/labels.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
@@ -18,6 +21,12 @@ export interface CliResult {
 
 export interface CliProcess {
   result: Promise<CliResult>;
+  /**
+   * The result, or, when the CLI has not ended within `ms`, an error that shows what it was
+   * waiting for: its output, its JavaScript stack and the handles that kept it alive (from a
+   * Node diagnostic report); the CLI is then killed (its reaper removes its labs).
+   */
+  resultWithin(ms: number): Promise<CliResult>;
   /** Resolves when the combined output first matches `pattern`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   kill(signal: NodeJS.Signals): void;
@@ -28,7 +37,9 @@ export interface CliProcess {
 }
 
 export function startCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  // On SIGUSR2 the CLI writes a diagnostic report here (resultWithin); nothing else sends it.
+  const reports = mkdtempSync(join(tmpdir(), 'socklab-cli-report-'));
+  const child = spawn(process.execPath, ['--report-on-signal', `--report-directory=${reports}`, CLI, ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,9 +63,27 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliP
     stderr += chunk.toString();
     check();
   });
-  const result = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const result = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => {
+      rmSync(reports, { recursive: true, force: true });
+      resolve({ code, signal, stdout, stderr });
+    }),
+  );
+  const resultWithin = async (ms: number): Promise<CliResult> => {
+    const late = Symbol('late');
+    let timer: NodeJS.Timeout | undefined;
+    const first = await Promise.race([result, new Promise<typeof late>((resolve) => (timer = setTimeout(() => resolve(late), ms)))]);
+    clearTimeout(timer);
+    if (first !== late) return first;
+    child.kill('SIGUSR2');
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const report = readdirSync(reports).map((file) => readFileSync(join(reports, file), 'utf8'))[0];
+    child.kill('SIGKILL');
+    throw new Error(`the CLI did not end within ${ms / 1000} s; output:\n${stdout}\n${stderr}\n${report ? describeReport(report) : '(no diagnostic report)'}`);
+  };
   return {
     result,
+    resultWithin,
     waitFor: (pattern, timeoutMs = 60_000) =>
       new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${stdout}\n${stderr}`)), timeoutMs);
@@ -65,6 +94,21 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliP
     closeStdout: () => child.stdout.destroy(),
     output: () => stdout + stderr,
   };
+}
+
+/** From a Node diagnostic report: where the JavaScript was, and what kept the event loop alive. */
+function describeReport(text: string): string {
+  const report = JSON.parse(text) as {
+    javascriptStack?: { message?: string; stack?: string[] };
+    libuv?: { type: string; is_active?: boolean; is_referenced?: boolean; [key: string]: unknown }[];
+  };
+  const alive = (report.libuv ?? []).filter((handle) => handle.is_active && handle.is_referenced);
+  return [
+    `JavaScript stack: ${report.javascriptStack?.message ?? ''}`,
+    ...(report.javascriptStack?.stack ?? []).map((line) => `  ${line}`),
+    'handles keeping it alive:',
+    ...alive.map((handle) => `  ${JSON.stringify(handle)}`),
+  ].join('\n');
 }
 
 export const runCli = (args: string[], env?: Record<string, string>) => startCli(args, env).result;
