@@ -19,11 +19,31 @@ const packageOf = (path) =>
     .slice(0, path.startsWith('@') ? 2 : 1)
     .join('/');
 
-/** Modules of the bundled packages loaded when first called, from node_modules (where npm installed them). */
+/**
+ * Modules of the bundled packages loaded when first called, from node_modules (where npm
+ * installed them): each exports one function, or the functions named in `functions`.
+ * tar-fs and dockerignore serve only image builds from a folder, which socklab never asks
+ * for; with tar-stream under them they took some 20 ms of every start.
+ */
 const LOADED_ON_FIRST_USE = [
   { importer: '/dockerode/lib/', path: './session', module: 'dockerode/lib/session.js' },
   { importer: '/docker-modem/lib/', path: './ssh', module: 'docker-modem/lib/ssh.js' },
+  { importer: '/dockerode/lib/', path: 'tar-fs', module: 'tar-fs', functions: ['pack', 'extract'], of: 'dockerode' },
+  { importer: '/dockerode/lib/', path: '@balena/dockerignore', module: '@balena/dockerignore', of: 'dockerode' },
 ];
+
+/**
+ * A stand-in for a module loaded on first use: the same functions, each requiring the real
+ * one when called. A dependency of a package (`of`) is looked up from that package's folder,
+ * where npm may have put its own version.
+ */
+function standIn({ module, functions, of }) {
+  const folder = `require('node:path').dirname(require.resolve(${JSON.stringify(`${of}/package.json`)}))`;
+  const where = of ? `require.resolve(${JSON.stringify(module)}, { paths: [${folder}] })` : JSON.stringify(module);
+  const real = `require(${where})`;
+  if (!functions) return `module.exports = function () { return ${real}.apply(this, arguments); };`;
+  return functions.map((name) => `exports.${name} = function () { return ${real}.${name}.apply(this, arguments); };`).join('\n');
+}
 
 const packagesAsInstalled = {
   name: 'packages-as-installed',
@@ -32,13 +52,12 @@ const packagesAsInstalled = {
     build.onResolve({ filter: /^\.\/buildkit$/ }, ({ importer }) =>
       importer.includes('/dockerode/lib/') ? { path: 'dockerode/lib/buildkit.js', external: true } : undefined,
     );
-    build.onResolve({ filter: /^\.\/(session|ssh)$/ }, ({ path, importer }) => {
+    build.onResolve({ filter: /.*/ }, ({ path, importer, namespace }) => {
       const lazy = LOADED_ON_FIRST_USE.find((entry) => entry.path === path && importer.includes(entry.importer));
-      return lazy ? { path: lazy.module, namespace: 'on-first-use' } : undefined;
+      return lazy && namespace === 'file' ? { path: lazy.module, namespace: 'on-first-use' } : undefined;
     });
-    // Each of these modules exports one function: a stand-in that requires the real one when called.
     build.onLoad({ filter: /.*/, namespace: 'on-first-use' }, ({ path }) => ({
-      contents: `module.exports = function () { return require(${JSON.stringify(path)}).apply(this, arguments); };`,
+      contents: standIn(LOADED_ON_FIRST_USE.find((entry) => entry.module === path)),
       loader: 'js',
     }));
     build.onResolve({ filter: /^[^./]/ }, ({ path }) => {

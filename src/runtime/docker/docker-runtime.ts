@@ -12,7 +12,6 @@ import { availableParallelism } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import type { Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
-import { pack as tarPack } from 'tar-stream';
 import { deadline, deadlineTimer, sleep, type Deadline, type DeadlineMs } from '../../util/abort.js';
 import { HeadBuffer, TailBuffer } from '../../util/bounded-output.js';
 import { Slots } from '../../util/slots.js';
@@ -411,7 +410,10 @@ export class DockerRuntime implements Runtime {
    */
   async copyFiles(container: string, files: FileToCopy[], options?: CallOptions): Promise<void> {
     if (files.length === 0) return;
-    const archive = tarPack();
+    // Loaded here: most labs never need it (small files go in with a host's setup script),
+    // and with its streams it took some 10 ms of every start.
+    const { pack } = await import('tar-stream');
+    const archive = pack();
     const feeding = (async () => {
       // Every folder first, as folders of its own: tar that finds a file's folder missing
       // makes it, but gives up on the file when the folder appears meanwhile, which is what
