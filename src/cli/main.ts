@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, reportError } from './errors.js';
 import { say } from './interrupts.js';
+import { describeOpenHandles } from '../util/open-handles.js';
 import { SOCKLAB_ROOT } from '../util/paths.js';
 import type { TestCommandOptions } from './commands/test.js';
 
@@ -49,8 +50,7 @@ const WIND_DOWN_MS = 3_000;
  */
 function endSoonAfter(): void {
   setTimeout(() => {
-    if (process.env.SOCKLAB_TRACE)
-      say(`socklab: still open ${WIND_DOWN_MS / 1000} s after the command ended: ${process.getActiveResourcesInfo().join(', ')}\n`);
+    if (process.env.SOCKLAB_TRACE) say(`socklab: still open ${WIND_DOWN_MS / 1000} s after the command ended: ${describeOpenHandles()}\n`);
     process.exit();
   }, WIND_DOWN_MS).unref();
 }

@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Socket } from 'node:net';
 import { Readable, type Duplex } from 'node:stream';
 import { deadline, deadlineTimer, sleep, type Deadline, type DeadlineMs } from '../../util/abort.js';
+import { labelHandle } from '../../util/open-handles.js';
 import { HeadBuffer, TailBuffer } from '../../util/bounded-output.js';
 import { Slots } from '../../util/slots.js';
 import { FrameSplitter, splitFrames } from './frames.js';
@@ -327,7 +328,7 @@ export class DockerRuntime implements Runtime {
       options,
       (abortSignal) =>
         container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true, abortSignal } as object) as unknown as Promise<Duplex>,
-    );
+    ).then((attached) => labelHandle(attached, operation));
     const output = new TailBuffer(4096);
     let window = '';
     let clearDeadline = () => undefined as void;
@@ -462,7 +463,7 @@ export class DockerRuntime implements Runtime {
         abortSignal,
       } as Docker.ExecCreateOptions);
       const stream = (await exec.start({ hijack: true, stdin: options.stdin !== undefined, abortSignal } as Docker.ExecStartOptions)) as unknown as Duplex;
-      return { exec, stream };
+      return { exec, stream: labelHandle(stream, operation) };
     });
 
     const keep = options.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -534,7 +535,10 @@ export class DockerRuntime implements Runtime {
         AttachStderr: true,
         abortSignal,
       } as Docker.ExecCreateOptions);
-      return (await exec.start({ hijack: true, stdin: true, abortSignal } as Docker.ExecStartOptions)) as unknown as Duplex & Partial<Socket>;
+      return labelHandle(
+        (await exec.start({ hijack: true, stdin: true, abortSignal } as Docker.ExecStartOptions)) as unknown as Duplex & Partial<Socket>,
+        operation,
+      );
     });
     const frames = new FrameSplitter((kind, payload) => (kind === 'stdout' ? options.stdout : options.stderr)(payload));
     stream.on('data', (chunk: Buffer) => frames.push(chunk));
@@ -581,7 +585,7 @@ export class DockerRuntime implements Runtime {
         abortSignal,
       } as Docker.ExecCreateOptions);
       const stream = (await exec.start({ hijack: true, stdin: true, Tty: options.tty, abortSignal } as Docker.ExecStartOptions)) as unknown as Duplex;
-      return { exec, stream };
+      return { exec, stream: labelHandle(stream, operation) };
     });
     const ended = new Promise<void>((resolve) => {
       stream.on('end', resolve);
