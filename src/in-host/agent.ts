@@ -91,6 +91,12 @@ class AnswerReader {
 export class HostAgent {
   private session?: ExecSession;
   private opening = false;
+  /**
+   * Aborts an opening still under way when the agent is closed: an engine asked to start an
+   * exec in a host that is being removed may never answer, and its open request would keep
+   * this process alive until the call's deadline.
+   */
+  private readonly closing = new AbortController();
   private pending?: Pending;
   private nextId = 1;
   private ends = 0;
@@ -180,6 +186,7 @@ export class HostAgent {
   /** Ends the agent: it sees the end of its input and exits. */
   close(): void {
     this.disabled = true;
+    this.closing.abort();
     this.session?.close();
   }
 
@@ -190,7 +197,7 @@ export class HostAgent {
       () => this.session?.close(),
     );
     this.runtime
-      .openSession(this.container, ['sh', AGENT_IN_HOST], { stdout: (chunk) => reader.push(chunk), stderr: () => undefined })
+      .openSession(this.container, ['sh', AGENT_IN_HOST], { stdout: (chunk) => reader.push(chunk), stderr: () => undefined, signal: this.closing.signal })
       .then((session) => {
         this.opening = false;
         if (this.disabled) return session.close();

@@ -150,7 +150,7 @@ export class HostProcesses implements InHost {
     this.agent.prepare();
   }
 
-  /** Closes the host's agent: for a process that goes on after it is done with the lab. */
+  /** Closes the host's agent (one still opening included): before the lab goes, or when a process that goes on is done with it. */
   close(): void {
     this.agent.close();
   }

@@ -215,6 +215,9 @@ export class Lab implements LabAccess {
   }
 
   async teardown(): Promise<TeardownReport> {
+    // The hosts' agents first: one still opening would wait on an engine that may never
+    // answer for a host being removed, and keep this process alive after the lab is gone.
+    for (const processes of this.processes.values()) processes.close();
     const report = await teardownRun(this.runtime, this.image, this.runId);
     this.releaseTransit();
     return report;

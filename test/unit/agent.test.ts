@@ -189,4 +189,24 @@ describe('the in-host agent', () => {
     for (let round = 0; round < 3; round += 1) expect((await processes.command('echo hi')).stdout).toBe('from an exec\n');
     expect(execs).toHaveLength(3);
   });
+
+  it('closing lets go of an agent still opening: its engine call is aborted, not left to its deadline', async () => {
+    let opening: AbortSignal | undefined;
+    const { runtime } = localRuntime({
+      session: () => {
+        throw new Error('not used');
+      },
+    });
+    // An engine that never answers the exec's start (seen for hosts being removed).
+    (runtime as { openSession: Runtime['openSession'] }).openSession = (_container, _command, options) =>
+      new Promise((_resolve, reject) => {
+        opening = options.signal;
+        options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
+      });
+    const processes = new HostProcesses(runtime, 'c', { host: 'h', restricted: false });
+    processes.prepare();
+    expect(opening?.aborted).toBe(false);
+    processes.close();
+    expect(opening?.aborted).toBe(true);
+  });
 });

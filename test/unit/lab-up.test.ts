@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeRuntime } from '../../src/runtime/fake-runtime.js';
 import { checkScenarioText, type LoadedScenario } from '../../src/scenario/load.js';
 import { ScenarioError } from '../../src/scenario/issues.js';
-import { EngineError } from '../../src/runtime/runtime.js';
+import { EngineError, type ExecSession, type SessionOptions } from '../../src/runtime/runtime.js';
 import { Lab } from '../../src/lab/lab.js';
 import { teardownRun } from '../../src/lab/teardown.js';
 import { planLab } from '../../src/lab/plan.js';
@@ -249,6 +249,26 @@ describe('teardownRun', () => {
     expect([...runtime.containers.keys()].every((name) => name.endsWith('-bbbbbb'))).toBe(true);
     expect([...runtime.hostRules].every((rule) => rule.includes(' sl-bbbbbb-'))).toBe(true);
     await teardownRun(runtime, IMAGE);
+    nothingLeft(runtime);
+  });
+});
+
+describe('Lab.teardown', () => {
+  it("lets go of the hosts' agents first, one still opening included (an engine may never answer for a host being removed)", async () => {
+    const opening: AbortSignal[] = [];
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const hangingOpen = (_container: string, _command: string[], options: SessionOptions) =>
+      new Promise<ExecSession>((_resolve, reject) => {
+        opening.push(options.signal!);
+        options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
+      });
+    runtime.openSession = hangingOpen as unknown as FakeRuntime['openSession'];
+    const loaded = load();
+    const lab = await Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet);
+    lab.inHost('client').prepare();
+    expect(opening.map((signal) => signal.aborted)).toEqual([false]);
+    await lab.teardown();
+    expect(opening.map((signal) => signal.aborted)).toEqual([true]);
     nothingLeft(runtime);
   });
 });
