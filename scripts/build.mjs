@@ -38,8 +38,9 @@ const LOADED_ON_FIRST_USE = [
  * where npm may have put its own version.
  */
 function standIn({ module, functions, of }) {
-  const folder = `require('node:path').dirname(require.resolve(${JSON.stringify(`${of}/package.json`)}))`;
-  const where = of ? `require.resolve(${JSON.stringify(module)}, { paths: [${folder}] })` : JSON.stringify(module);
+  const where = of
+    ? `require.resolve(${JSON.stringify(module)}, { paths: [require('node:path').dirname(require.resolve(${JSON.stringify(`${of}/package.json`)}))] })`
+    : JSON.stringify(module);
   const real = `require(${where})`;
   if (!functions) return `module.exports = function () { return ${real}.apply(this, arguments); };`;
   return functions.map((name) => `exports.${name} = function () { return ${real}.${name}.apply(this, arguments); };`).join('\n');

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, reportError } from './errors.js';
 import { say } from './interrupts.js';
-import { describeOpenHandles } from '../util/open-handles.js';
 import { SOCKLAB_ROOT } from '../util/paths.js';
 import type { TestCommandOptions } from './commands/test.js';
 
@@ -49,8 +48,12 @@ const WIND_DOWN_MS = 3_000;
  * what was still open, for the bug report.
  */
 function endSoonAfter(): void {
-  setTimeout(() => {
-    if (process.env.SOCKLAB_TRACE) say(`socklab: still open ${WIND_DOWN_MS / 1000} s after the command ended: ${describeOpenHandles()}\n`);
+  setTimeout(async () => {
+    // Loaded only then: it is for a bug report, not for every start.
+    if (process.env.SOCKLAB_TRACE) {
+      const { describeOpenHandles } = await import('../util/open-handles.js');
+      say(`socklab: still open ${WIND_DOWN_MS / 1000} s after the command ended: ${describeOpenHandles()}\n`);
+    }
     process.exit();
   }, WIND_DOWN_MS).unref();
 }
