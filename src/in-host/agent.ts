@@ -1,10 +1,14 @@
-// socklab's side of the in-host agent (contract.ts, AGENT_SCRIPT): one long-running exec per
-// host, opened at the first command, that runs socklab's own commands one after another
-// without a new exec each. It is only ever a faster road: whenever it cannot take a command
-// (busy with another, not started yet, gone, or answering in a way it should not), the
-// caller runs the command as its own exec, as it would without an agent.
-import type { ExecSession, Runtime } from '../runtime/runtime.js';
+// socklab's side of the in-host agent (contract.ts, AGENT_SCRIPT): one long-running shell per
+// host that runs socklab's own commands one after another without a new exec each. The
+// process that brings a host up speaks to the host's own first process, which becomes the
+// agent once the host is set up (lab.ts); any other process opens one as an exec at its
+// first command. It is only ever a faster road: whenever it cannot take a command (busy
+// with another, not started yet, gone, or answering in a way it should not), the caller
+// runs the command as its own exec, as it would without an agent.
+import type { ExecSession, Runtime, SessionSinks } from '../runtime/runtime.js';
+import { performance } from 'node:perf_hooks';
 import { HeadBuffer } from '../util/bounded-output.js';
+import { traceLine, tracing } from '../util/trace.js';
 import { AGENT_ANSWER, AGENT_IN_HOST, AGENT_OUTPUT_CAP, agentRequest } from './contract.js';
 
 export interface AgentAnswer {
@@ -117,6 +121,17 @@ export class HostAgent {
    * command's own `timeout` has ended it, and its answer is then dropped.
    */
   async run(script: string, options: { seconds: number; asUser: boolean; signal?: AbortSignal }): Promise<AgentAnswer | undefined> {
+    if (!tracing) return this.runTraced(script, options);
+    const start = performance.now();
+    let answered = false;
+    try {
+      return await this.runTraced(script, options).then((answer) => ((answered = answer !== undefined), answer));
+    } finally {
+      traceLine(start, `agent ${this.container} ${answered ? '' : '(not taken) '}${script.replace(/\s+/g, ' ').slice(0, 60)}`);
+    }
+  }
+
+  private async runTraced(script: string, options: { seconds: number; asUser: boolean; signal?: AbortSignal }): Promise<AgentAnswer | undefined> {
     if (this.disabled) return undefined;
     if (!this.session && !this.opening) this.open();
     // Commands come in bursts (every view of an observe step at once): a short wait for the
@@ -173,11 +188,6 @@ export class HostAgent {
     return value;
   }
 
-  /** Opens the agent ahead of the first command, so that it too takes the fast road. */
-  prepare(): void {
-    if (!this.disabled && !this.session && !this.opening) this.open();
-  }
-
   /** Drops an agent that did not answer in time: the next command opens a new one. */
   abandon(): void {
     this.session?.close();
@@ -190,21 +200,39 @@ export class HostAgent {
     this.session?.close();
   }
 
-  private open(): void {
+  /**
+   * The agent as the host's own first process runs it once set up (lab.ts): what it prints
+   * goes to `sinks`, and `adopt` takes the session once the host is set up, or nothing when
+   * it could not be had (the next command then opens an agent of its own). Commands wait
+   * for it meanwhile, as for an agent opening.
+   */
+  fromHostStart(): { sinks: SessionSinks; adopt(session: ExecSession | undefined): void } {
     this.opening = true;
+    return {
+      sinks: this.sinks(),
+      adopt: (session) => {
+        this.opening = false;
+        if (session) this.opened(session);
+        else this.handOn(undefined);
+      },
+    };
+  }
+
+  private sinks(): SessionSinks {
     const reader = new AnswerReader(
       (id, answer) => this.answered(id, answer),
       () => this.session?.close(),
     );
+    return { stdout: (chunk) => reader.push(chunk), stderr: () => undefined };
+  }
+
+  private open(): void {
+    this.opening = true;
     this.runtime
-      .openSession(this.container, ['sh', AGENT_IN_HOST], { stdout: (chunk) => reader.push(chunk), stderr: () => undefined, signal: this.closing.signal })
+      .openSession(this.container, ['sh', AGENT_IN_HOST], { ...this.sinks(), signal: this.closing.signal })
       .then((session) => {
         this.opening = false;
-        if (this.disabled) return session.close();
-        this.session = session;
-        session.keepProcessAlive(false);
-        void session.ended.then(() => this.ended(session));
-        this.handOn(undefined);
+        this.opened(session);
       })
       .catch(() => {
         // No agent in this host (a fake runtime, an engine that refuses): one exec per command.
@@ -212,6 +240,14 @@ export class HostAgent {
         this.disabled = true;
         this.handOn(undefined);
       });
+  }
+
+  private opened(session: ExecSession): void {
+    if (this.disabled) return session.close();
+    this.session = session;
+    session.keepProcessAlive(false);
+    void session.ended.then(() => this.ended(session));
+    this.handOn(undefined);
   }
 
   private answered(id: number, answer: AgentAnswer): void {

@@ -145,9 +145,9 @@ export class HostProcesses implements InHost {
     this.agent = new HostAgent(runtime, container);
   }
 
-  /** Opens the host's agent ahead of the first command (see agent.ts). */
-  prepare(): void {
-    this.agent.prepare();
+  /** The host's agent as its own first process runs it once set up (see HostAgent.fromHostStart). */
+  agentFromHostStart(): ReturnType<HostAgent['fromHostStart']> {
+    return this.agent.fromHostStart();
   }
 
   /** Closes the host's agent (one still opening included): before the lab goes, or when a process that goes on is done with it. */

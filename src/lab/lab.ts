@@ -3,11 +3,12 @@
 // made it (Lab.up) or found it from the engine's labels (Lab.attach). Teardown works from
 // labels alone, so it also removes what a crashed run left behind.
 import { LABEL } from '../runtime/labels.js';
-import { ConflictError, EngineError, NotFoundError, type FileToCopy, type Runtime } from '../runtime/runtime.js';
+import { ConflictError, EngineError, NotFoundError, type ExecSession, type FileToCopy, type Runtime } from '../runtime/runtime.js';
 import { HostProcesses, type InHost } from '../in-host/in-host.js';
 import { ScenarioError, type ScenarioIssue } from '../scenario/issues.js';
 import { findLocalFile } from '../scenario/local-files.js';
 import { MAX_HOST_FILE_BYTES } from '../scenario/rules.js';
+import { AGENT_IN_HOST } from '../in-host/contract.js';
 import type { LoadedScenario } from '../scenario/load.js';
 import { BUNDLED_PROGRAMS_DIR } from '../util/paths.js';
 import { addBridgeRules, startRulesKeeper } from './host-rules.js';
@@ -186,7 +187,9 @@ export class Lab implements LabAccess {
 
   /**
    * Starts a host, which sets itself up from `script` (addresses, routes, NAT, the launcher)
-   * before anything else runs in it: no command is run into it for that.
+   * before anything else runs in it: no command is run into it for that. Then the host's
+   * first process becomes its agent, on the input and output it was started with: this
+   * process needs no exec to open one.
    */
   private async startAndSetUp(
     container: string,
@@ -195,23 +198,33 @@ export class Lab implements LabAccess {
     signal: AbortSignal | undefined,
     whileSettingUp: () => Promise<void>,
   ): Promise<void> {
-    // One compound command, read whole before it runs; nothing in it reads the script's input.
-    const whole = `{\n${script}\necho '${HOST_READY}'\nexec sleep infinity\n} </dev/null`;
-    // Counted with every other host and program this process is starting: many at once
-    // give each setup longer (util/crowd.ts).
-    await crowd.within(SETUP_TIMEOUT_MS, async (deadline) => {
-      const started = await this.runtime.startWithScript(container, whole, {
-        readyLine: HOST_READY,
-        timeoutMs: deadline.ms,
-        signal,
-        whileSettingUp,
+    // One compound command, read whole before it runs; nothing in the setup reads the
+    // script's input, and the agent reads what comes after it. When the agent ends (this
+    // process let go of the host's input, or a fork failed in it) the host sleeps on: its
+    // first process never ends while the host is up, and no `set -e` ends it either.
+    const whole = `{\n{\n${script}\n} </dev/null\necho '${HOST_READY}'\nsh ${AGENT_IN_HOST} || :\nexec sleep infinity\n}`;
+    const agent = this.inHost(host).agentFromHostStart();
+    let session: ExecSession | undefined;
+    try {
+      // Counted with every other host and program this process is starting: many at once
+      // give each setup longer (util/crowd.ts).
+      await crowd.within(SETUP_TIMEOUT_MS, async (deadline) => {
+        const started = await this.runtime.startWithScript(container, whole, {
+          readyLine: HOST_READY,
+          timeoutMs: deadline.ms,
+          signal,
+          whileSettingUp,
+          then: agent.sinks,
+        });
+        if (started.ready) return void (session = started.session);
+        const why = started.timedOut
+          ? `it did not finish within ${deadline.describe()}`
+          : `exit ${started.exitCode ?? '?'}: ${started.output.trim().slice(-300)}`;
+        throw new Error(`the setup (addresses, routes, NAT, files) failed on host '${host}' (${why})`);
       });
-      if (started.ready) return;
-      const why = started.timedOut
-        ? `it did not finish within ${deadline.describe()}`
-        : `exit ${started.exitCode ?? '?'}: ${started.output.trim().slice(-300)}`;
-      throw new Error(`the setup (addresses, routes, NAT, files) failed on host '${host}' (${why})`);
-    });
+    } finally {
+      agent.adopt(session);
+    }
   }
 
   async teardown(): Promise<TeardownReport> {

@@ -56,6 +56,8 @@ function isPlumbing(command: string): boolean {
   return (
     command.startsWith('/sbin/docker-init -- ') ||
     command === 'sleep infinity' ||
+    // The host's first process, while its agent runs (lab.ts).
+    command === 'sh -s' ||
     command.includes(`${LAUNCHER_IN_HOST} `) ||
     command === `sh ${AGENT_IN_HOST}` ||
     command.startsWith(`sh ${FULL_CONE_WATCHER_IN_HOST} `) ||

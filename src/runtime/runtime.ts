@@ -75,8 +75,12 @@ export interface ContainerSpec {
   workdir?: string;
 }
 
-/** How a start with a script went: ready, or why not with the end of what the script printed. */
-export type ScriptStart = { ready: true } | { ready: false; timedOut: boolean; exitCode?: number; output: string };
+/**
+ * How a start with a script went: ready, or why not with the end of what the script printed.
+ * Asked for (`then`), a ready start hands on the container's own input and output, which the
+ * script goes on speaking over once it is set up (the host's agent, in-host/agent.ts).
+ */
+export type ScriptStart = { ready: true; session?: ExecSession } | { ready: false; timedOut: boolean; exitCode?: number; output: string };
 
 export interface ContainerInfo {
   name: string;
@@ -119,11 +123,13 @@ export interface ExecResult {
   truncated?: boolean;
 }
 
-export interface SessionOptions extends CallOptions {
-  /** The command's output as it comes (no back-pressure: the command's own protocol bounds it). */
+/** A session's output as it comes (no back-pressure: the command's own protocol bounds it). */
+export interface SessionSinks {
   stdout: (chunk: Buffer) => void;
   stderr: (chunk: Buffer) => void;
 }
+
+export interface SessionOptions extends CallOptions, SessionSinks {}
 
 /** A command that keeps running with its standard input open (socklab's in-host agent speaks over one). */
 export interface ExecSession {
@@ -191,12 +197,14 @@ export interface Runtime {
    * Starts a container made with `scriptOnStdin` and hands its command `script`: the host
    * sets itself up as it starts, with no command run into it afterwards. Resolves once the
    * script prints `readyLine`, ends without it, or takes longer than `timeoutMs` (counted
-   * from when the container runs), and `whileSettingUp` (begun then) has finished.
+   * from when the container runs), and `whileSettingUp` (begun then) has finished. With
+   * `then`, what the command prints after `readyLine` goes there, and the ready start's
+   * `session` writes to its input (implementations that cannot keep it return none).
    */
   startWithScript(
     name: string,
     script: string,
-    options: CallOptions & { readyLine: string; timeoutMs: DeadlineMs; whileSettingUp?: () => Promise<void> },
+    options: CallOptions & { readyLine: string; timeoutMs: DeadlineMs; whileSettingUp?: () => Promise<void>; then?: SessionSinks },
   ): Promise<ScriptStart>;
   /** Removes the container, killing it first; a missing container is not an error. */
   removeContainer(name: string, options?: CallOptions): Promise<void>;

@@ -1,6 +1,7 @@
 // A runtime that writes every engine call, its start (ms since the process began) and its
 // duration to stderr: SOCKLAB_TRACE=1 shows where a run's time goes (docs/performance.md).
 import { performance } from 'node:perf_hooks';
+import { traceLine } from '../util/trace.js';
 import type { Runtime } from './runtime.js';
 
 /** The first string argument of a call: the container, network or image it is about. */
@@ -26,7 +27,7 @@ export function tracedRuntime(runtime: Runtime, write: (line: string) => void = 
         try {
           return (await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)) as unknown;
         } finally {
-          write(`[trace] ${start.toFixed(0).padStart(6)} ms +${(performance.now() - start).toFixed(0).padStart(5)} ms  ${detail}`);
+          traceLine(start, detail, write);
         }
       };
     },

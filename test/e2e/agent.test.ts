@@ -1,8 +1,16 @@
-// The in-host agent in a real lab host: socklab's commands go through one long-running exec
+// The in-host agent in a real lab host: socklab's commands go through one long-running shell
 // instead of one exec each, with the same results (output, exit codes, a user's privileges),
-// the agent hidden from the `ps` a student reads, and gone once socklab lets go of it.
+// the agent hidden from the `ps` a student reads, and gone once socklab lets go of it. The
+// process that brings a host up speaks to the host's own first process; any other opens an
+// agent as an exec.
 import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { stringify } from 'yaml';
 import { Lab } from 'socklab';
+import { Lab as LabHandle } from '../../src/lab/lab.js';
+import { newRunId, planLab } from '../../src/lab/plan.js';
+import { labImageRef } from '../../src/image/lab-image.js';
+import { checkScenarioText } from '../../src/scenario/load.js';
 import { HostProcesses } from '../../src/in-host/in-host.js';
 import { shownObservation } from '../../src/observe/plumbing.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
@@ -70,13 +78,40 @@ describe('the in-host agent', () => {
       for (let round = 0; round < 5; round += 1) await runtime.exec(container!.name, ['sh', '-c', 'echo hi']);
       console.log(`agent: ${perCommand.toFixed(1)} ms a command; exec: ${((performance.now() - execStarted) / 5).toFixed(1)} ms a command`);
 
+      // The host's own (this process brought the lab up) and this one's.
+      const agents = async () => (await runtime.exec(container!.name, ['ps', '-eo', 'args'])).stdout.split('\n').filter((line) => line === 'sh /lab/bin/agent');
+      expect(await agents()).toHaveLength(2);
       host.close();
-      const gone = await poll(
-        async () => ((await runtime.exec(container!.name, ['sh', '-c', 'ps -eo args'])).stdout.includes('/lab/bin/agent') ? undefined : true),
-        { timeoutMs: 5_000, intervalMs: 100 },
-      );
+      const gone = await poll(async () => ((await agents()).length === 1 ? true : undefined), { timeoutMs: 5_000, intervalMs: 100 });
       expect(gone).toBe(true);
     }
     expect(await findLeftovers(runtime, runId)).toEqual([]);
+  }, 120_000);
+
+  it("speaks to a host it brought up through the host's own first process; let go, the host sleeps on", async () => {
+    const checked = checkScenarioText(resolve('e2e-agent-first.yaml'), Buffer.from(stringify({ ...SCENARIO, name: 'e2e-agent-first' })));
+    if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
+    const image = labImageRef();
+    const plan = planLab(checked.loaded.scenario, { runId: newRunId(), image });
+    const { runtime: countingRuntime, counts } = counted(runtime);
+    const lab = await LabHandle.up(countingRuntime, checked.loaded, plan, image, { log: () => undefined });
+    try {
+      const box = lab.inHost('box');
+      for (let round = 0; round < 10; round += 1) expect(await box.command(`echo ${round}; exit ${round % 2}`)).toMatchObject({ exitCode: round % 2, stdout: `${round}\n` });
+      expect(counts).toEqual({ exec: 0, openSession: 0 });
+      const container = lab.host('box').container;
+      const processes = async () => (await runtime.exec(container, ['ps', '-eo', 'ppid,pid,args'])).stdout;
+      // The host's first process (the shell that set it up) waits for its agent.
+      expect(await processes()).toMatch(/^\s*1\s+\d+ sh -s\n(.*\n)*\s*\d+\s+\d+ sh \/lab\/bin\/agent$/m);
+      // Let go (this process ends, or closes the host's input): the agent ends, the host runs on.
+      box.close();
+      const sleeping = await poll(async () => ((await processes()).match(/^\s*1\s+\d+ sleep infinity$/m) ? true : undefined), { timeoutMs: 5_000, intervalMs: 100 });
+      expect(sleeping).toBe(true);
+      expect(await processes()).not.toMatch(/agent/);
+      expect((await runtime.listContainers({ [LABEL.run]: plan.runId })).map((found) => found.state)).toEqual(['running']);
+    } finally {
+      await lab.teardown();
+    }
+    expect(await findLeftovers(runtime, plan.runId)).toEqual([]);
   }, 120_000);
 });

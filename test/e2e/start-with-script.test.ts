@@ -7,6 +7,8 @@ import { LABEL } from '../../src/runtime/labels.js';
 import { teardownRun } from '../../src/lab/teardown.js';
 import { labImageRef } from '../../src/image/lab-image.js';
 import { findLeftovers } from './helpers.js';
+import { poll } from '../../src/util/abort.js';
+import type { ExecSession } from '../../src/runtime/runtime.js';
 
 const runtime = new DockerRuntime();
 const RUN = 'e2e5c1';
@@ -52,6 +54,33 @@ describe('starting a host with its setup script', () => {
     expect(copied).toBe(true);
     const ps = await runtime.exec(container, ['ps', '-eo', 'args']);
     expect(ps.stdout).toContain('sleep infinity');
+  });
+
+  it('hands on the input and output after the ready line, what came with it included, until the session is closed', async () => {
+    const container = await host('session');
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    // The ready line and the next one in one write: one frame, split where the ready line ends.
+    const script = `{\n{ echo setting up; } </dev/null\nprintf '%s\\nright after\\n' '${READY}'\nwhile read -r line; do echo "got $line"; echo "err $line" >&2; done\nexec sleep infinity\n}`;
+    const started = await runtime.startWithScript(container, script, {
+      readyLine: READY,
+      timeoutMs: 10_000,
+      then: { stdout: (chunk) => out.push(chunk), stderr: (chunk) => err.push(chunk) },
+    });
+    expect(started.ready).toBe(true);
+    const session = (started as { session?: ExecSession }).session!;
+    session.write('ping\n');
+    const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString();
+    expect(await poll(async () => (text(err) === 'err ping\n' ? true : undefined), { timeoutMs: 5_000, intervalMs: 20 })).toBe(true);
+    expect(text(out)).toBe('right after\ngot ping\n');
+    // Closed, the container's input ends: the script goes on past its loop, and the host runs on.
+    session.close();
+    await session.ended;
+    const sleeping = await poll(async () => ((await runtime.exec(container, ['ps', '-eo', 'args'])).stdout.includes('sleep infinity') ? true : undefined), {
+      timeoutMs: 5_000,
+      intervalMs: 100,
+    });
+    expect(sleeping).toBe(true);
   });
 
   it('says how a failing script ended, with the end of what it printed', async () => {

@@ -44,9 +44,8 @@ function localRuntime(options: { session?: (options: SessionOptions) => ExecSess
   return { runtime, execs, agents };
 }
 
-/** Waits until the agent takes commands (it is opened by the first one, or by `prepare`). */
+/** Waits until the agent takes commands (the first one opens it). */
 async function ready(agent: HostAgent) {
-  agent.prepare();
   await poll(async () => agent.run('true', { seconds: 5, asUser: false }), { timeoutMs: 5_000, intervalMs: 10 });
 }
 
@@ -63,6 +62,34 @@ describe('the in-host agent', () => {
         truncated: false,
       });
     }
+    expect(agents).toHaveLength(1);
+    agent.close();
+    await agents[0]!.exited;
+  });
+
+  it("takes over the host's own first process once the host is set up: no session is opened for it", async () => {
+    const { runtime, agents } = localRuntime();
+    const agent = new HostAgent(runtime, 'c');
+    const fromStart = agent.fromHostStart();
+    // A command while the host sets itself up waits for it, as for an agent opening.
+    const waiting = agent.run('echo waited', { seconds: 5, asUser: false });
+    // The host's first process, once its setup is done: the agent script, on its own input and output.
+    const child = spawn('sh', ['-c', AGENT_SCRIPT.replaceAll(RUN_DIR_IN_HOST, runDir)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout.on('data', fromStart.sinks.stdout);
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    fromStart.adopt({ write: (data) => void child.stdin.write(data), ended: exited, keepProcessAlive: () => undefined, close: () => child.stdin.end() });
+    expect((await waiting)?.stdout).toBe('waited\n');
+    expect((await agent.run('echo again; exit 3', { seconds: 5, asUser: false }))?.exitCode).toBe(3);
+    expect(agents).toHaveLength(0);
+    agent.close();
+    await exited;
+  });
+
+  it('opens an agent of its own at the first command when the host start gave no session', async () => {
+    const { runtime, agents } = localRuntime();
+    const agent = new HostAgent(runtime, 'c');
+    agent.fromHostStart().adopt(undefined);
+    expect((await agent.run('echo opened', { seconds: 5, asUser: false }))?.stdout).toBe('opened\n');
     expect(agents).toHaveLength(1);
     agent.close();
     await agents[0]!.exited;
@@ -146,7 +173,7 @@ describe('the in-host agent', () => {
   it('an agent that ends mid-command answers nothing: HostProcesses runs the command as an exec instead', async () => {
     const { runtime, execs, agents } = localRuntime();
     const processes = new HostProcesses(runtime, 'c', { host: 'h', restricted: false });
-    processes.prepare();
+    void processes.command('true');
     await poll(async () => (agents.length > 0 ? true : undefined), { timeoutMs: 5_000, intervalMs: 10 });
     // Give the session a moment to be taken into use, then kill the agent's shell under a running command.
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -175,8 +202,6 @@ describe('the in-host agent', () => {
       },
     });
     const agent = new HostAgent(runtime, 'c');
-    agent.prepare();
-    await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await agent.run('echo hi', { seconds: 5, asUser: false })).toBeUndefined();
     expect(closed).toBe(true);
   });
@@ -204,7 +229,7 @@ describe('the in-host agent', () => {
         options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
       });
     const processes = new HostProcesses(runtime, 'c', { host: 'h', restricted: false });
-    processes.prepare();
+    void processes.command('true').catch(() => undefined);
     expect(opening?.aborted).toBe(false);
     processes.close();
     expect(opening?.aborted).toBe(true);

@@ -294,7 +294,7 @@ describe('Lab.teardown', () => {
     runtime.openSession = hangingOpen as unknown as FakeRuntime['openSession'];
     const loaded = load();
     const lab = await Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet);
-    lab.inHost('client').prepare();
+    void lab.inHost('client').command('true').catch(() => undefined);
     expect(opening.map((signal) => signal.aborted)).toEqual([false]);
     await lab.teardown();
     expect(opening.map((signal) => signal.aborted)).toEqual([true]);

@@ -39,6 +39,7 @@ import {
   type NetworkInfo,
   type ScriptStart,
   type SessionOptions,
+  type SessionSinks,
   type NetworkSpec,
   type OutputSink,
   type Runtime,
@@ -303,6 +304,9 @@ export class DockerRuntime implements Runtime {
           NanoCpus: Math.round(spec.limits.cpus * 1e9),
           ReadonlyRootfs: spec.readOnlyRoot,
           Tmpfs: Object.fromEntries(Object.entries(spec.scratch).map(([path, bytes]) => [path, `rw,exec,nosuid,nodev,size=${bytes}`])),
+          // A host's own output is its setup's, then its agent's answers (lab.ts): read over
+          // the attached stream as it comes, never worth a log file on the engine's disk.
+          LogConfig: { Type: 'none', Config: {} },
         },
         NetworkingConfig: first ? { EndpointsConfig: { [first.network]: { IPAMConfig: { IPv4Address: first.ip } } } } : undefined,
         abortSignal,
@@ -327,7 +331,7 @@ export class DockerRuntime implements Runtime {
   async startWithScript(
     name: string,
     script: string,
-    options: CallOptions & { readyLine: string; timeoutMs: DeadlineMs; whileSettingUp?: () => Promise<void> },
+    options: CallOptions & { readyLine: string; timeoutMs: DeadlineMs; whileSettingUp?: () => Promise<void>; then?: SessionSinks },
   ): Promise<ScriptStart> {
     const operation = `starting container ${name}`;
     const container = this.docker.getContainer(name);
@@ -339,7 +343,10 @@ export class DockerRuntime implements Runtime {
         container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true, abortSignal } as object) as unknown as Promise<Duplex>,
     ).then((attached) => labelHandle(attached, operation));
     const output = new TailBuffer(4096);
+    const readyText = `${options.readyLine}\n`;
     let window = '';
+    let ready = false;
+    let handedOn = false;
     let clearDeadline = () => undefined as void;
     let late = () => undefined as void;
     let onAbort = () => undefined as void;
@@ -347,10 +354,18 @@ export class DockerRuntime implements Runtime {
     try {
       const ended = new Promise<'ready' | 'ended' | 'late'>((resolve, reject) => {
         late = () => resolve('late');
-        const frames = new FrameSplitter((_kind, payload) => {
+        const frames = new FrameSplitter((kind, payload) => {
+          // Once the host is set up, what it prints is the session's (`then`).
+          if (ready) return options.then?.[kind](payload);
           output.push(payload);
-          window = (window + payload.toString('latin1')).slice(-(options.readyLine.length + 256));
-          if (window.includes(`${options.readyLine}\n`)) resolve('ready');
+          window = (window + payload.toString('latin1')).slice(-(readyText.length + 256));
+          const at = window.indexOf(readyText);
+          if (at < 0) return;
+          ready = true;
+          resolve('ready');
+          // What came after the ready line in the same payload is the session's already.
+          const after = window.length - at - readyText.length;
+          if (after > 0) options.then?.[kind](payload.subarray(payload.length - after));
         });
         stream.on('data', (chunk: Buffer) => frames.push(chunk));
         stream.on('end', () => resolve('ended'));
@@ -372,7 +387,9 @@ export class DockerRuntime implements Runtime {
       // A script that failed explains a failure meanwhile (files copied into a host that stopped).
       if (outcome.value === 'ready') {
         if (meanwhile.status === 'rejected') throw meanwhile.reason;
-        return { ready: true };
+        if (!options.then) return { ready: true };
+        handedOn = true;
+        return { ready: true, session: sessionOver(labelHandle(stream as Duplex & Partial<Socket>, `the agent of ${name}`)) };
       }
       const state =
         outcome.value === 'ended' ? await this.api(operation, options, (abortSignal) => container.inspect({ abortSignal })).catch(() => undefined) : undefined;
@@ -380,7 +397,7 @@ export class DockerRuntime implements Runtime {
     } finally {
       clearDeadline();
       signal?.removeEventListener('abort', onAbort);
-      stream.destroy();
+      if (!handedOn) stream.destroy();
     }
   }
 
@@ -549,20 +566,9 @@ export class DockerRuntime implements Runtime {
         operation,
       );
     });
-    const frames = new FrameSplitter((kind, payload) => (kind === 'stdout' ? options.stdout : options.stderr)(payload));
+    const frames = new FrameSplitter((kind, payload) => options[kind](payload));
     stream.on('data', (chunk: Buffer) => frames.push(chunk));
-    const ended = new Promise<void>((resolve) => {
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      // A broken stream ends the session like any other end; the caller sees it as `ended`.
-      stream.on('error', () => resolve());
-    });
-    return {
-      write: (data) => void stream.write(data),
-      ended,
-      keepProcessAlive: (alive) => (alive ? stream.ref?.() : stream.unref?.()),
-      close: () => stream.destroy(),
-    };
+    return sessionOver(stream);
   }
 
   async execDetached(container: string, command: string[], options: CallOptions & { env?: Record<string, string> } = {}) {
@@ -751,4 +757,20 @@ function abortable<T>(docker: Docker, method: 'version' | 'info'): (options: { a
 function splitRef(ref: string): [string, string] {
   const at = ref.lastIndexOf(':');
   return at > ref.lastIndexOf('/') ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, 'latest'];
+}
+
+/** A session over a hijacked stream whose output is already being read: writes go to the command's input. */
+function sessionOver(stream: Duplex & Partial<Socket>): ExecSession {
+  const ended = new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    // A broken stream ends the session like any other end; the caller sees it as `ended`.
+    stream.on('error', () => resolve());
+  });
+  return {
+    write: (data) => void stream.write(data),
+    ended,
+    keepProcessAlive: (alive) => (alive ? stream.ref?.() : stream.unref?.()),
+    close: () => stream.destroy(),
+  };
 }
