@@ -3,7 +3,8 @@
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { tracedRuntime } from '../runtime/traced-runtime.js';
-import { ensureLabImage } from '../image/lab-image.js';
+import { ensureLabImage, labImageRef } from '../image/lab-image.js';
+import { untilAborted } from '../util/abort.js';
 
 let runtime: Runtime | undefined;
 
@@ -20,8 +21,26 @@ export async function connectEngine(signal?: AbortSignal): Promise<Runtime> {
   return connected;
 }
 
+/** The answers of askEngineAhead, until prepareEngine takes them: is the lab image there. */
+let askedAhead: Promise<boolean> | undefined;
+
+/**
+ * Asks the engine what prepareEngine needs to know (is it there, has it the lab image)
+ * without waiting for the answers: a command that brings a lab up calls this before it
+ * reads its scenario, so the engine answers meanwhile. Nothing is made or built here;
+ * a failure is said by prepareEngine, as if it had asked itself.
+ */
+export function askEngineAhead(): void {
+  const connected = engine();
+  askedAhead = Promise.all([connected.engineInfo(), connected.findImage(labImageRef())]).then(([, image]) => image !== undefined);
+  askedAhead.catch(() => undefined);
+}
+
 /** What a lab needs of the engine: reachable, and the lab image present (built on first use, its progress given to `progress`). */
 export async function prepareEngine(progress: (line: string) => void, signal?: AbortSignal): Promise<{ runtime: Runtime; image: string }> {
+  const ahead = askedAhead;
+  askedAhead = undefined;
+  if (ahead && (await (signal ? untilAborted(ahead, signal) : ahead))) return { runtime: engine(), image: labImageRef() };
   const connected = await connectEngine(signal);
   const { ref } = await ensureLabImage(connected, progress, { signal });
   return { runtime: connected, image: ref };

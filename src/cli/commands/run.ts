@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { shortPath } from '../../util/paths.js';
 import { REPORT_FILES } from '../../report/write.js';
 import { openInBrowser } from '../open.js';
-import { prepareEngine } from '../../session/engine.js';
+import { askEngineAhead, prepareEngine } from '../../session/engine.js';
 import { runLesson } from '../../session/lesson.js';
 import { ConsoleReporter } from '../console-reporter.js';
 import { EXIT, describeError, exitCodeOf } from '../errors.js';
@@ -21,6 +21,7 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
+  askEngineAhead();
   const loaded = await loadScenario(file);
   const style = consoleStyle();
   // With --json, stdout holds the one results object; everything a person reads goes to stderr.

@@ -3,7 +3,7 @@
 // their hosts and return, leaving them running for exec, shell, logs, capture... from any
 // terminal, until `socklab down`.
 import { loadScenario } from '../../scenario/load.js';
-import { prepareEngine } from '../../session/engine.js';
+import { askEngineAhead, prepareEngine } from '../../session/engine.js';
 import { labNames, upLabs } from '../../session/up.js';
 import { ConsoleReporter } from '../console-reporter.js';
 import { EXIT } from '../errors.js';
@@ -34,6 +34,7 @@ function hintLines(hints: [string, string][]): string {
 
 export async function upCommand(file: string, options: UpOptions): Promise<number> {
   const started = performance.now();
+  askEngineAhead();
   const loaded = await loadScenario(file);
   const names = labNames(loaded.scenario.name, options);
   const style = consoleStyle();
