@@ -26,27 +26,35 @@ export const CAPTURES_DIR_IN_HOST = '/lab/captures';
  */
 export const DROP_NETWORK_PRIVILEGES = ['setpriv', '--bounding-set', '-net_admin,-net_raw', '--inh-caps', '-net_admin,-net_raw'];
 
+/** What a gated launcher (`launch -g`) that was never let through exits with: it started nothing. */
+export const GATE_CLOSED_EXIT = 125;
+
 /**
  * The launcher, installed in every host at setup. A file rather than an inline `sh -c`
  * script, so `ps` shows `/bin/sh /lab/bin/launch ID node ...`.
- *   launch [-b] [-r] ID COMMAND...
+ *   launch [-b] [-r] [-g] ID COMMAND...
  *   -b  in the background: output to ID.out and ID.err (else to the caller's own output)
  *   -r  without the network privileges (DROP_NETWORK_PRIVILEGES)
+ *   -g  gated: waits for a line on its input before it starts anything, and starts nothing
+ *       when the input ends first (a run made ready ahead of its turn, in-host.ts)
  */
 export const LAUNCHER_SCRIPT = `#!/bin/sh
 # socklab: runs a program in a process group of its own; pid, exit status and output in ${RUN_DIR_IN_HOST}/
 background=
+gate=
 wrap='env --default-signal=INT,QUIT'
 while :; do
   case $1 in
     -b) background=1; shift ;;
     -r) wrap="${DROP_NETWORK_PRIVILEGES.join(' ')} $wrap"; shift ;;
+    -g) gate=1; shift ;;
     *) break ;;
   esac
 done
 id=$1; shift
 run=${RUN_DIR_IN_HOST}
 mkdir -p "$run"
+if [ -n "$gate" ]; then read -r _ || exit ${GATE_CLOSED_EXIT}; fi
 oom() { cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null | sed -n 's/^oom_kill //p' | head -n 1; }
 before=$(oom)
 # setsid: the program leads a new process group, so a signal reaches its children and

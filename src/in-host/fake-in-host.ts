@@ -131,7 +131,22 @@ export class FakeInHost implements InHost {
     return this.mustFind(id).end;
   }
 
+  /** Runs made ready ahead, by id (what a real host would have waiting at its gate). */
+  readonly readied = new Map<string, string[]>();
+  /** The ids of the runs that ran as they were made ready. */
+  readonly ranReady: string[] = [];
+
+  readyRun(id: string, argv: string[]): void {
+    this.readied.set(id, argv);
+  }
+
+  dropReadyRuns(): void {
+    this.readied.clear();
+  }
+
   async runToCompletion(id: string, argv: string[], options: { timeoutMs: number; sinks: OutputSinks; signal?: AbortSignal }): Promise<RunResult> {
+    if (this.readied.get(id)?.join('\0') === argv.join('\0')) this.ranReady.push(id);
+    this.readied.delete(id);
     this.calls.push(`run ${id} ${argv.join(' ')}`);
     options.signal?.throwIfAborted();
     const process = this.launch(id, argv, false);

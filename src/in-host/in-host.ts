@@ -4,7 +4,8 @@
 // a container, so step running, expectations and captures can be tested against a fake of
 // it (fake-in-host.ts) without an engine.
 import { randomBytes } from 'node:crypto';
-import type { InteractiveExecOptions, OutputSink, Runtime } from '../runtime/runtime.js';
+import { PassThrough } from 'node:stream';
+import type { ExecResult, InteractiveExecOptions, OutputSink, Runtime } from '../runtime/runtime.js';
 import { deadline, formatSeconds, orLate, poll } from '../util/abort.js';
 import { crowd } from '../util/crowd.js';
 import { HostAgent } from './agent.js';
@@ -104,6 +105,14 @@ export interface InHost {
     argv: string[],
     options: { env?: Record<string, string>; timeoutMs: number; graceMs?: number; sinks: OutputSinks; signal?: AbortSignal },
   ): Promise<RunResult>;
+  /**
+   * Makes a run ready ahead of its turn (while the step before it goes on), so that its
+   * runToCompletion, with the same id, command and environment, starts at once; nothing
+   * runs until then. A host may ignore it.
+   */
+  readyRun(id: string, argv: string[], env?: Record<string, string>): void;
+  /** Lets go of the runs made ready that did not run: nothing of them ever starts. */
+  dropReadyRuns(): void;
 }
 
 /** socklab's own commands in a host; longer while this process has many labs coming up or down (util/crowd.ts). */
@@ -127,12 +136,66 @@ export interface HostProcessesOptions {
   fromOutside?: (script: string) => Promise<{ exitCode: number; stderr: string }>;
 }
 
+/** How long a run made ready may take to end once let go of, before its exec is cut. */
+const DROPPED_RUN_MS = 5_000;
+
+/**
+ * A run's exec made ahead of its turn: the launcher waits at its gate (`launch -g`, a line
+ * on its input) while the engine's work of an exec (some 50 to 150 ms) is done meanwhile.
+ * Its output goes to the run's sinks once it is let through; until then there is none.
+ */
+class ReadyRun {
+  private readonly gate = new PassThrough();
+  private readonly cut = new AbortController();
+  private sinks?: OutputSinks;
+  private settled = false;
+  readonly result: Promise<ExecResult>;
+
+  constructor(
+    runtime: Runtime,
+    container: string,
+    command: string[],
+    readonly key: string,
+    env: Record<string, string> | undefined,
+  ) {
+    const to = (stream: keyof OutputSinks) => (chunk: Buffer) => this.sinks?.[stream](chunk);
+    this.result = runtime.exec(container, command, { env, stdin: this.gate, stdout: to('stdout'), stderr: to('stderr'), signal: this.cut.signal });
+    this.result.then(
+      () => (this.settled = true),
+      () => (this.settled = true),
+    );
+  }
+
+  /** Whether it can still be let through (its exec has not ended or failed meanwhile). */
+  get waiting(): boolean {
+    return !this.settled;
+  }
+
+  /** Starts the program; resolves as runtime.exec would, and rejects with `signal`'s reason when it aborts. */
+  go(sinks: OutputSinks, signal: AbortSignal): Promise<ExecResult> {
+    this.sinks = sinks;
+    const onAbort = () => this.cut.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.gate.write('go\n');
+    return this.result.finally(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  /** Closes the gate: the launcher ends without starting anything (its exec is cut if it does not). */
+  drop(): void {
+    this.result.catch(() => undefined);
+    this.gate.end();
+    setTimeout(() => this.cut.abort(), DROPPED_RUN_MS).unref();
+  }
+}
+
 /** The in-host API over a runtime: each call is one or a few commands in the container. */
 export class HostProcesses implements InHost {
   readonly host: string;
   private readonly restricted: boolean;
   private readonly fromOutside?: HostProcessesOptions['fromOutside'];
   private readonly agent: HostAgent;
+  private readonly readyRuns = new Map<string, ReadyRun>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -203,9 +266,9 @@ export class HostProcesses implements InHost {
     return result.stdout;
   }
 
-  private launcher(id: string, options: { background: boolean; own?: boolean }): string[] {
+  private launcher(id: string, options: { background: boolean; own?: boolean; gated?: boolean }): string[] {
     const restricted = this.restricted && !options.own;
-    return [LAUNCHER_IN_HOST, ...(options.background ? ['-b'] : []), ...(restricted ? ['-r'] : []), id];
+    return [LAUNCHER_IN_HOST, ...(options.background ? ['-b'] : []), ...(restricted ? ['-r'] : []), ...(options.gated ? ['-g'] : []), id];
   }
 
   async start(id: string, argv: string[], options: StartOptions = {}): Promise<void> {
@@ -306,14 +369,17 @@ export class HostProcesses implements InHost {
     argv: string[],
     options: { env?: Record<string, string>; timeoutMs: number; graceMs?: number; sinks: OutputSinks; signal?: AbortSignal },
   ): Promise<RunResult> {
+    const ready = this.takeReadyRun(id, argv, options.env);
     const limit = deadline(options.timeoutMs, `'${id}' on host '${this.host}'`, options.signal);
     try {
-      const result = await this.runtime.exec(this.container, [...this.launcher(id, { background: false }), ...argv], {
-        env: options.env,
-        signal: limit.signal,
-        stdout: options.sinks.stdout,
-        stderr: options.sinks.stderr,
-      });
+      const result = ready
+        ? await ready.go(options.sinks, limit.signal)
+        : await this.runtime.exec(this.container, [...this.launcher(id, { background: false }), ...argv], {
+            env: options.env,
+            signal: limit.signal,
+            stdout: options.sinks.stdout,
+            stderr: options.sinks.stderr,
+          });
       // Only a kill needs the exit file: it tells the memory limit from other killers.
       const end = result.exitCode === 137 ? ((await this.status(id, options.signal))?.end ?? parseEnd('137')) : parseEnd(String(result.exitCode));
       return { end, timedOut: false };
@@ -329,6 +395,27 @@ export class HostProcesses implements InHost {
     } finally {
       limit.dispose();
     }
+  }
+
+  readyRun(id: string, argv: string[], env?: Record<string, string>): void {
+    this.readyRuns.get(id)?.drop();
+    const command = [...this.launcher(id, { background: false, gated: true }), ...argv];
+    this.readyRuns.set(id, new ReadyRun(this.runtime, this.container, command, runKey(argv, env), env));
+  }
+
+  dropReadyRuns(): void {
+    for (const ready of this.readyRuns.values()) ready.drop();
+    this.readyRuns.clear();
+  }
+
+  /** The run made ready for this very command, if it still waits at its gate; any other is dropped. */
+  private takeReadyRun(id: string, argv: string[], env?: Record<string, string>): ReadyRun | undefined {
+    const ready = this.readyRuns.get(id);
+    if (!ready) return undefined;
+    this.readyRuns.delete(id);
+    if (ready.waiting && ready.key === runKey(argv, env)) return ready;
+    ready.drop();
+    return undefined;
   }
 
   /**
@@ -360,6 +447,8 @@ export interface ForegroundCommand {
   /** Sends a signal (INT, TERM, KILL...) to the command's process group in the host. */
   signal(name: string): Promise<void>;
 }
+
+const runKey = (argv: string[], env?: Record<string, string>) => JSON.stringify([argv, env ?? {}]);
 
 /** Waits until a follow has delivered `sizes` bytes; false when the time ran out first. */
 export async function caughtUp(

@@ -96,6 +96,8 @@ export class StepRunner {
   private readonly captures = new Map<string, { host: string; results: CaptureResult[] }[]>();
   /** What the previous step read, when it was an observe step: the next expect step checks that moment. */
   private justObserved: ReadonlyMap<string, HostReading> | undefined;
+  /** The run step made ready while the step before it went on (readyNext), with its id. */
+  private readied: { step: RunStep; id: string } | undefined;
 
   constructor(private readonly options: StepRunnerOptions) {}
 
@@ -107,8 +109,24 @@ export class StepRunner {
     if (prefix === 'step ' || prefix === 'setup ') this.collectOutputChecks(steps);
     for (const [index, step] of steps.entries()) {
       this.signal?.throwIfAborted();
-      await this.runStep(step, `${prefix}${index + 1}`);
+      await this.runStep(step, `${prefix}${index + 1}`, steps[index + 1]);
     }
+  }
+
+  /**
+   * While a start or run step goes on, the run step after it is made ready in its host
+   * (InHost.readyRun): the engine's work of an exec is done meanwhile, and the run starts at
+   * once when its turn comes. Only after those steps: none of them reads the host's
+   * processes, where the waiting launcher shows. Called once the current step has its id,
+   * so ids are given in the order of the steps, as without.
+   */
+  private async readyNext(next: Step | undefined): Promise<void> {
+    if (next?.kind !== 'run') return;
+    const id = next.id ?? this.nextId('run', next.host);
+    this.readied = { step: next, id };
+    // A program that cannot be prepared fails its own step, when it comes.
+    const argv = await this.argv(next, '').catch(() => undefined);
+    if (argv && this.readied?.step === next) this.options.lab.inHost(next.host).readyRun(id, argv, next.env);
   }
 
   /**
@@ -136,6 +154,8 @@ export class StepRunner {
    * their files; once. `labGoing`: the lab is removed next, so the hosts need no tidying.
    */
   async detach(options: { labGoing?: boolean } = {}): Promise<void> {
+    if (this.readied) this.options.lab.inHost(this.readied.step.host).dropReadyRuns();
+    this.readied = undefined;
     const programs = [...this.background.values()];
     this.background.clear();
     for (const program of programs) program.following.abort(options.labGoing ? HOST_GOING : undefined);
@@ -147,16 +167,16 @@ export class StepRunner {
     );
   }
 
-  private async runStep(step: Step, label: string): Promise<void> {
+  private async runStep(step: Step, label: string, next?: Step): Promise<void> {
     const observed = this.justObserved;
     this.justObserved = undefined;
     // Observe and expect steps catch up while they read the hosts.
     if (step.kind !== 'observe' && step.kind !== 'expect') await this.catchUpAll(CATCH_UP_MS);
     switch (step.kind) {
       case 'start':
-        return this.start(step, label);
+        return this.start(step, label, next);
       case 'run':
-        return this.run(step, label);
+        return this.run(step, label, true, next);
       case 'parallel':
         this.options.reporter.step(label, `${step.runs.length} runs at once: ${step.runs.map((run) => run.host).join(', ')}`);
         await Promise.all(step.runs.map((run, index) => this.run(run, `${label}.${index + 1}`, false)));
@@ -282,11 +302,12 @@ export class StepRunner {
     return this.options.lab.host(host).memoryBytes;
   }
 
-  private async start(step: StartStep, label: string): Promise<void> {
+  private async start(step: StartStep, label: string, next?: Step): Promise<void> {
     const { lab, reporter } = this.options;
     const { host } = step;
     reporter.step(label, `start on ${host}: ${this.describe(step)}`);
     const id = step.id ?? this.nextId('start', host);
+    await this.readyNext(next);
     const argv = await this.argv(step, label);
     const { output, live } = await this.openOutput(host, id);
     const following = new AbortController();
@@ -357,11 +378,13 @@ export class StepRunner {
     return result.exitCode === 0 && result.stdout.trim() !== '';
   }
 
-  private async run(step: RunStep, label: string, announce = true): Promise<void> {
+  private async run(step: RunStep, label: string, announce = true, next?: Step): Promise<void> {
     const { lab, reporter } = this.options;
     const { host, timeoutMs } = step;
     if (announce) reporter.step(label, `run on ${host}: ${this.describe(step)}`);
-    const id = step.id ?? this.nextId('run', host);
+    const id = this.readied?.step === step ? this.readied.id : (step.id ?? this.nextId('run', host));
+    if (this.readied?.step === step) this.readied = undefined;
+    await this.readyNext(next);
     const argv = await this.argv(step, label);
     const { output, live } = await this.openOutput(host, id);
     // A run is expected to succeed unless it says otherwise; matched as the output passes.

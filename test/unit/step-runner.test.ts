@@ -124,6 +124,52 @@ describe('a run step', () => {
   });
 });
 
+describe('a run step after a start or run step', () => {
+  it('is made ready while the step before it goes on, and runs as made ready; ids as without', async () => {
+    const { lab, inHost } = fakeLab({
+      server: { program: () => ({ stdout: ['listening\n'] }) },
+      client: { program: (argv) => ({ stdout: [`${argv.join(' ')}\n`], end: { code: 0 } }) },
+    });
+    const { runner: steps } = runner(lab);
+    await steps.runAll(
+      model([
+        { start: 'server', command: 'serve', wait_for: 'listening', timeout: 1 },
+        { run: 'client', command: 'first' },
+        { run: 'client', command: 'second' },
+        { observe: { hosts: ['client'], show: ['ps'] } },
+        { run: 'client', command: 'third' },
+      ]),
+    );
+    await steps.detach();
+    expect(inHost.client!.calls.filter((call) => call.startsWith('run '))).toEqual([
+      'run run-client-2 sh -c first sh',
+      'run run-client-3 sh -c second sh',
+      'run run-client-4 sh -c third sh',
+    ]);
+    // The first two each while the step before ran; not the third, after an observe step (whose ps would show its launcher).
+    expect(inHost.client!.ranReady).toEqual(['run-client-2', 'run-client-3']);
+    expect(steps.verdicts.map((verdict) => verdict.failures)).toEqual([[], [], []]);
+  });
+
+  it('made ready and never reached (the step before failed) is let go of', async () => {
+    const { lab, inHost } = fakeLab({ server: { program: () => ({ stdout: ['starting\n'], end: { code: 1 } }) }, client: {} });
+    const { runner: steps } = runner(lab);
+    const error = await steps
+      .runAll(
+        model([
+          { start: 'server', command: 'serve', wait_for: 'listening', timeout: 1 },
+          { run: 'client', command: 'never' },
+        ]),
+      )
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepError);
+    expect([...inHost.client!.readied.keys()]).toEqual(['run-client-2']);
+    await steps.detach();
+    expect(inHost.client!.readied.size).toBe(0);
+    expect(inHost.client!.calls.filter((call) => call.startsWith('run '))).toEqual([]);
+  });
+});
+
 describe('a background program', () => {
   it('is ready when wait_for text appears on standard error too', async () => {
     const { lab } = fakeLab({ server: { program: () => ({ stderr: ['ready on stderr\n'] }) } });
