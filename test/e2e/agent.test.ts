@@ -97,7 +97,8 @@ describe('the in-host agent', () => {
     const lab = await LabHandle.up(countingRuntime, checked.loaded, plan, image, { log: () => undefined });
     try {
       const box = lab.inHost('box');
-      for (let round = 0; round < 10; round += 1) expect(await box.command(`echo ${round}; exit ${round % 2}`)).toMatchObject({ exitCode: round % 2, stdout: `${round}\n` });
+      for (let round = 0; round < 10; round += 1)
+        expect(await box.command(`echo ${round}; exit ${round % 2}`)).toMatchObject({ exitCode: round % 2, stdout: `${round}\n` });
       expect(counts).toEqual({ exec: 0, openSession: 0 });
       const container = lab.host('box').container;
       const processes = async () => (await runtime.exec(container, ['ps', '-eo', 'ppid,pid,args'])).stdout;
@@ -105,7 +106,10 @@ describe('the in-host agent', () => {
       expect(await processes()).toMatch(/^\s*1\s+\d+ sh -s\n(.*\n)*\s*\d+\s+\d+ sh \/lab\/bin\/agent$/m);
       // Let go (this process ends, or closes the host's input): the agent ends, the host runs on.
       box.close();
-      const sleeping = await poll(async () => ((await processes()).match(/^\s*1\s+\d+ sleep infinity$/m) ? true : undefined), { timeoutMs: 5_000, intervalMs: 100 });
+      const sleeping = await poll(async () => ((await processes()).match(/^\s*1\s+\d+ sleep infinity$/m) ? true : undefined), {
+        timeoutMs: 5_000,
+        intervalMs: 100,
+      });
       expect(sleeping).toBe(true);
       expect(await processes()).not.toMatch(/agent/);
       expect((await runtime.listContainers({ [LABEL.run]: plan.runId })).map((found) => found.state)).toEqual(['running']);

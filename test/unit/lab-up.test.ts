@@ -294,7 +294,10 @@ describe('Lab.teardown', () => {
     runtime.openSession = hangingOpen as unknown as FakeRuntime['openSession'];
     const loaded = load();
     const lab = await Lab.up(runtime, loaded, plan(loaded), IMAGE, quiet);
-    void lab.inHost('client').command('true').catch(() => undefined);
+    void lab
+      .inHost('client')
+      .command('true')
+      .catch(() => undefined);
     expect(opening.map((signal) => signal.aborted)).toEqual([false]);
     await lab.teardown();
     expect(opening.map((signal) => signal.aborted)).toEqual([true]);
