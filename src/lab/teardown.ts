@@ -20,11 +20,8 @@ export interface TeardownReport {
 
 /**
  * Removes every container, host rule and network of one run or several at once (or, with no
- * run id, of every socklab run). A network cannot be removed while a container is on it, and
- * a container's removal takes its time: every container is first taken off the run's
- * networks, so that the networks go while the containers are removed rather than after them
- * (about a quarter less time for a small lab). Each step is bounded in time and listed as
- * socklab's current activity.
+ * run id, of every socklab run). Containers go first: a network cannot be removed while in
+ * use. Each step is bounded in time and listed as socklab's current activity.
  */
 export async function teardownRun(
   runtime: Runtime,
@@ -42,10 +39,7 @@ export async function teardownRun(
   const timeoutMs = options.timeoutMs ?? TEARDOWN_TIMEOUT_MS + 1_000 * Math.min(runs?.length ?? 0, 60);
   return crowd.within(timeoutMs, (limit) =>
     withDeadline(limit.ms, what, undefined, async (signal) => {
-      const [listed, networksNow] = await Promise.all([
-        runtime.listContainers(filter, { signal }).then((all) => all.filter((container) => ours(container.labels))),
-        runtime.listNetworks({ signal }).then((all) => all.filter((network) => ours(network.labels))),
-      ]);
+      const listed = (await runtime.listContainers(filter, { signal })).filter((container) => ours(container.labels));
       // A run's rules keeper removes the rules (one exec), then goes itself; it is on the
       // host's network, in no lab network's way.
       const keeper = listed.find((container) => container.labels[LABEL.helper] === RULES_KEEPER && container.state === 'running')?.name;
@@ -63,36 +57,22 @@ export async function teardownRun(
           if (keeper) await runtime.removeContainer(keeper, { signal });
         }
       };
-      const removeNetworks = (networks: readonly { name: string }[]) =>
-        settleAll(networks.map((network) => busyWith(`removing network ${network.name}`, () => removeNetwork(runtime, network.name, signal))));
-      const removeContainersAndNetworks = async () => {
-        // A container that cannot be taken off (it went meanwhile) holds its network up only
-        // until it is removed: removeNetwork waits for that.
-        const names = new Set(networksNow.map((network) => network.name));
+      const removeContainersThenNetworks = async () => {
         await settleAll(
-          containers.flatMap((container) =>
-            Object.keys(container.ips)
-              .filter((network) => names.has(network))
-              .map((network) => runtime.disconnectNetwork(network, container.name, { signal }).catch(() => undefined)),
-          ),
+          containers.map((container) => busyWith(`removing container ${container.name}`, () => runtime.removeContainer(container.name, { signal }))),
         );
-        await settleAll<unknown>([
-          ...containers.map((container) => busyWith(`removing container ${container.name}`, () => runtime.removeContainer(container.name, { signal }))),
-          removeNetworks(networksNow),
-        ]);
-        // A network made after the listing (a bring-up cut short made it meanwhile).
-        const later = (await runtime.listNetworks({ signal })).filter((network) => ours(network.labels));
-        await removeNetworks(later);
-        return networksNow.length + later.length;
+        const networks = (await runtime.listNetworks({ signal })).filter((network) => ours(network.labels));
+        await settleAll(networks.map((network) => busyWith(`removing network ${network.name}`, () => removeNetwork(runtime, network.name, signal))));
+        return networks;
       };
       const rulesRemoved = removeRules();
-      const networksRemoved = removeContainersAndNetworks();
+      const networksRemoved = removeContainersThenNetworks();
       await settleAll<unknown>([rulesRemoved, networksRemoved]);
       const [rules, networks] = [await rulesRemoved, await networksRemoved];
       // The rule helper is itself a labelled container; make sure none survived an interruption.
       const helpers = (await runtime.listContainers(filter, { signal })).filter((container) => ours(container.labels));
       await settleAll(helpers.map((container) => runtime.removeContainer(container.name, { signal })));
-      return { containers: containers.length, networks, rules };
+      return { containers: containers.length, networks: networks.length, rules };
     }),
   );
 }

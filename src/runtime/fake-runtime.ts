@@ -102,11 +102,6 @@ export class FakeRuntime implements Runtime {
     if (inUse) throw new Error(`network ${name} has active endpoints`);
     this.networks.delete(name);
   }
-  async disconnectNetwork(network: string, container: string): Promise<void> {
-    this.call('disconnectNetwork', network, container);
-    const found = this.containers.get(container);
-    if (found) found.networks = found.networks.filter((attachment) => attachment.network !== network);
-  }
   async createContainer(spec: ContainerSpec): Promise<void> {
     this.call('createContainer', spec.name);
     this.containers.set(spec.name, { ...spec, running: false });

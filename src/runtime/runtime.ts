@@ -188,8 +188,6 @@ export interface Runtime {
   createNetwork(spec: NetworkSpec, options?: CallOptions): Promise<void>;
   /** A missing network is not an error. */
   removeNetwork(name: string, options?: CallOptions): Promise<void>;
-  /** Takes a container off a network, running or not; a container or network already gone is not an error. */
-  disconnectNetwork(network: string, container: string, options?: CallOptions): Promise<void>;
 
   createContainer(spec: ContainerSpec, options?: CallOptions): Promise<void>;
   startContainer(name: string, options?: CallOptions): Promise<void>;

@@ -267,15 +267,6 @@ export class DockerRuntime implements Runtime {
     await this.apiIgnoringMissing(`removing network ${name}`, options, (abortSignal) => this.docker.getNetwork(name).remove({ abortSignal }), true);
   }
 
-  async disconnectNetwork(network: string, container: string, options?: CallOptions): Promise<void> {
-    await this.apiIgnoringMissing(
-      `taking ${container} off network ${network}`,
-      options,
-      (abortSignal) => this.docker.getNetwork(network).disconnect({ Container: container, Force: true, abortSignal } as object),
-      true,
-    );
-  }
-
   async createContainer(spec: ContainerSpec, options?: CallOptions): Promise<void> {
     const [first, ...others] = spec.networks;
     await this.heavy(`creating container ${spec.name}`, options, (abortSignal) =>
