@@ -53,10 +53,18 @@ while :; do
 done
 id=$1; shift
 run=${RUN_DIR_IN_HOST}
-mkdir -p "$run"
+[ -d "$run" ] || mkdir -p "$run"
 if [ -n "$gate" ]; then read -r _ || exit ${GATE_CLOSED_EXIT}; fi
-oom() { cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null | sed -n 's/^oom_kill //p' | head -n 1; }
-before=$(oom)
+# The host's count of out-of-memory kills (cgroup v1, else v2), read by the shell itself: no
+# process to start between socklab's word and the program's own start.
+oom() {
+  kills=
+  for file in /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events; do
+    [ -r "$file" ] || continue
+    while read -r key value; do [ "$key" = oom_kill ] && { kills=$value; return; }; done < "$file"
+  done
+}
+oom; before=$kills
 # setsid: the program leads a new process group, so a signal reaches its children and
 # pipelines too. A background job of a non-interactive shell starts with SIGINT and SIGQUIT
 # ignored (POSIX); env resets them so Ctrl+C semantics (stop: SIGINT) reach the program.
@@ -73,7 +81,8 @@ code=$?
 # A foreground program ends with its main process; what it left running in its group
 # would hold the output open.
 [ -n "$background" ] || /usr/bin/kill -KILL -- "-$pid" 2>/dev/null
-echo "$code \${before:-0} $(oom)" > "$run/$id.exit"
+oom
+echo "$code \${before:-0} $kills" > "$run/$id.exit"
 exit "$code"
 `;
 
