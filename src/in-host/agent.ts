@@ -121,17 +121,17 @@ export class HostAgent {
    * command's own `timeout` has ended it, and its answer is then dropped.
    */
   async run(script: string, options: { seconds: number; asUser: boolean; signal?: AbortSignal }): Promise<AgentAnswer | undefined> {
-    if (!tracing) return this.runTraced(script, options);
+    if (!tracing) return this.runUntraced(script, options);
     const start = performance.now();
     let answered = false;
     try {
-      return await this.runTraced(script, options).then((answer) => ((answered = answer !== undefined), answer));
+      return await this.runUntraced(script, options).then((answer) => ((answered = answer !== undefined), answer));
     } finally {
       traceLine(start, `agent ${this.container} ${answered ? '' : '(not taken) '}${script.replace(/\s+/g, ' ').slice(0, 60)}`);
     }
   }
 
-  private async runTraced(script: string, options: { seconds: number; asUser: boolean; signal?: AbortSignal }): Promise<AgentAnswer | undefined> {
+  private async runUntraced(script: string, options: { seconds: number; asUser: boolean; signal?: AbortSignal }): Promise<AgentAnswer | undefined> {
     if (this.disabled) return undefined;
     if (!this.session && !this.opening) this.open();
     // Commands come in bursts (every view of an observe step at once): a short wait for the

@@ -27,7 +27,7 @@ export const CAPTURES_DIR_IN_HOST = '/lab/captures';
 export const DROP_NETWORK_PRIVILEGES = ['setpriv', '--bounding-set', '-net_admin,-net_raw', '--inh-caps', '-net_admin,-net_raw'];
 
 /** What a gated launcher (`launch -g`) that was never let through exits with: it started nothing. */
-export const GATE_CLOSED_EXIT = 125;
+const GATE_CLOSED_EXIT = 125;
 
 /**
  * The launcher, installed in every host at setup. A file rather than an inline `sh -c`

@@ -155,8 +155,8 @@ class ReadyRun {
     runtime: Runtime,
     container: string,
     command: string[],
-    readonly key: string,
-    env: Record<string, string> | undefined,
+    private readonly argv: string[],
+    private readonly env: Record<string, string> | undefined,
   ) {
     const to = (stream: keyof OutputSinks) => (chunk: Buffer) => this.sinks?.[stream](chunk);
     this.result = runtime.exec(container, command, { env, stdin: this.gate, stdout: to('stdout'), stderr: to('stderr'), signal: this.cut.signal });
@@ -166,9 +166,9 @@ class ReadyRun {
     );
   }
 
-  /** Whether it can still be let through (its exec has not ended or failed meanwhile). */
-  get waiting(): boolean {
-    return !this.settled;
+  /** Whether it is this very command and can still be let through (its exec has not ended or failed meanwhile). */
+  waitsFor(argv: string[], env: Record<string, string> | undefined): boolean {
+    return !this.settled && JSON.stringify([argv, env ?? {}]) === JSON.stringify([this.argv, this.env ?? {}]);
   }
 
   /** Starts the program; resolves as runtime.exec would, and rejects with `signal`'s reason when it aborts. */
@@ -400,7 +400,7 @@ export class HostProcesses implements InHost {
   readyRun(id: string, argv: string[], env?: Record<string, string>): void {
     this.readyRuns.get(id)?.drop();
     const command = [...this.launcher(id, { background: false, gated: true }), ...argv];
-    this.readyRuns.set(id, new ReadyRun(this.runtime, this.container, command, runKey(argv, env), env));
+    this.readyRuns.set(id, new ReadyRun(this.runtime, this.container, command, argv, env));
   }
 
   dropReadyRuns(): void {
@@ -413,7 +413,7 @@ export class HostProcesses implements InHost {
     const ready = this.readyRuns.get(id);
     if (!ready) return undefined;
     this.readyRuns.delete(id);
-    if (ready.waiting && ready.key === runKey(argv, env)) return ready;
+    if (ready.waitsFor(argv, env)) return ready;
     ready.drop();
     return undefined;
   }
@@ -447,8 +447,6 @@ export interface ForegroundCommand {
   /** Sends a signal (INT, TERM, KILL...) to the command's process group in the host. */
   signal(name: string): Promise<void>;
 }
-
-const runKey = (argv: string[], env?: Record<string, string>) => JSON.stringify([argv, env ?? {}]);
 
 /** Waits until a follow has delivered `sizes` bytes; false when the time ran out first. */
 export async function caughtUp(

@@ -208,7 +208,7 @@ export class Lab implements LabAccess {
     try {
       // Counted with every other host and program this process is starting: many at once
       // give each setup longer (util/crowd.ts).
-      await crowd.within(SETUP_TIMEOUT_MS, async (deadline) => {
+      session = await crowd.within(SETUP_TIMEOUT_MS, async (deadline) => {
         const started = await this.runtime.startWithScript(container, whole, {
           readyLine: HOST_READY,
           timeoutMs: deadline.ms,
@@ -216,7 +216,7 @@ export class Lab implements LabAccess {
           whileSettingUp,
           then: agent.sinks,
         });
-        if (started.ready) return void (session = started.session);
+        if (started.ready) return started.session;
         const why = started.timedOut
           ? `it did not finish within ${deadline.describe()}`
           : `exit ${started.exitCode ?? '?'}: ${started.output.trim().slice(-300)}`;

@@ -382,8 +382,9 @@ export class StepRunner {
     const { lab, reporter } = this.options;
     const { host, timeoutMs } = step;
     if (announce) reporter.step(label, `run on ${host}: ${this.describe(step)}`);
-    const id = this.readied?.step === step ? this.readied.id : (step.id ?? this.nextId('run', host));
-    if (this.readied?.step === step) this.readied = undefined;
+    const readied = this.readied?.step === step ? this.readied : undefined;
+    if (readied) this.readied = undefined;
+    const id = readied?.id ?? step.id ?? this.nextId('run', host);
     await this.readyNext(next);
     const argv = await this.argv(step, label);
     const { output, live } = await this.openOutput(host, id);

@@ -5,12 +5,13 @@ import type { Runtime } from '../runtime/runtime.js';
 import { tracedRuntime } from '../runtime/traced-runtime.js';
 import { ensureLabImage, labImageRef } from '../image/lab-image.js';
 import { untilAborted } from '../util/abort.js';
+import { tracing } from '../util/trace.js';
 
 let runtime: Runtime | undefined;
 
 /** The engine, not yet asked anything. */
 export function engine(): Runtime {
-  runtime ??= process.env.SOCKLAB_TRACE ? tracedRuntime(new DockerRuntime()) : new DockerRuntime();
+  runtime ??= tracing ? tracedRuntime(new DockerRuntime()) : new DockerRuntime();
   return runtime;
 }
 
@@ -21,8 +22,8 @@ export async function connectEngine(signal?: AbortSignal): Promise<Runtime> {
   return connected;
 }
 
-/** The answers of askEngineAhead, until prepareEngine takes them: is the lab image there. */
-let askedAhead: Promise<boolean> | undefined;
+/** The answers of askEngineAhead, until prepareEngine takes them: is the lab image `ref` there. */
+let askedAhead: { ref: string; present: Promise<boolean> } | undefined;
 
 /**
  * Asks the engine what prepareEngine needs to know (is it there, has it the lab image)
@@ -32,15 +33,17 @@ let askedAhead: Promise<boolean> | undefined;
  */
 export function askEngineAhead(): void {
   const connected = engine();
-  askedAhead = Promise.all([connected.engineInfo(), connected.findImage(labImageRef())]).then(([, image]) => image !== undefined);
-  askedAhead.catch(() => undefined);
+  const ref = labImageRef();
+  const present = Promise.all([connected.engineInfo(), connected.findImage(ref)]).then(([, image]) => image !== undefined);
+  present.catch(() => undefined);
+  askedAhead = { ref, present };
 }
 
 /** What a lab needs of the engine: reachable, and the lab image present (built on first use, its progress given to `progress`). */
 export async function prepareEngine(progress: (line: string) => void, signal?: AbortSignal): Promise<{ runtime: Runtime; image: string }> {
   const ahead = askedAhead;
   askedAhead = undefined;
-  if (ahead && (await (signal ? untilAborted(ahead, signal) : ahead))) return { runtime: engine(), image: labImageRef() };
+  if (ahead && (await (signal ? untilAborted(ahead.present, signal) : ahead.present))) return { runtime: engine(), image: ahead.ref };
   const connected = await connectEngine(signal);
   const { ref } = await ensureLabImage(connected, progress, { signal });
   return { runtime: connected, image: ref };
