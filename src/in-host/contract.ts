@@ -28,6 +28,8 @@ export const DROP_NETWORK_PRIVILEGES = ['setpriv', '--bounding-set', '-net_admin
 
 /** What a gated launcher (`launch -g`) that was never let through exits with: it started nothing. */
 const GATE_CLOSED_EXIT = 125;
+/** The line that lets a gated launcher through; socklab sends "no" to shut the gate (in-host.ts ReadyRun). */
+export const GATE_OPEN = 'go';
 
 /**
  * The launcher, installed in every host at setup. A file rather than an inline `sh -c`
@@ -35,8 +37,9 @@ const GATE_CLOSED_EXIT = 125;
  *   launch [-b] [-r] [-g] ID COMMAND...
  *   -b  in the background: output to ID.out and ID.err (else to the caller's own output)
  *   -r  without the network privileges (DROP_NETWORK_PRIVILEGES)
- *   -g  gated: waits for a line on its input before it starts anything, and starts nothing
- *       when the input ends first (a run made ready ahead of its turn, in-host.ts)
+ *   -g  gated: waits for a line on its input before it starts anything; starts only when
+ *       that line is "go", and nothing when it is any other or the input ends first (a run
+ *       made ready ahead of its turn, in-host.ts)
  */
 export const LAUNCHER_SCRIPT = `#!/bin/sh
 # socklab: runs a program in a process group of its own; pid, exit status and output in ${RUN_DIR_IN_HOST}/
@@ -54,7 +57,9 @@ done
 id=$1; shift
 run=${RUN_DIR_IN_HOST}
 [ -d "$run" ] || mkdir -p "$run"
-if [ -n "$gate" ]; then read -r _ || exit ${GATE_CLOSED_EXIT}; fi
+# A word on the input rather than its end lets a run go or not: the engine can lose an input's
+# end that comes before the exec's process has started (the input's bytes it never loses).
+if [ -n "$gate" ]; then read -r word && [ "$word" = ${GATE_OPEN} ] || exit ${GATE_CLOSED_EXIT}; fi
 # The host's count of out-of-memory kills (cgroup v1, else v2), read by the shell itself: no
 # process to start between socklab's word and the program's own start.
 oom() {

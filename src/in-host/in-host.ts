@@ -11,6 +11,7 @@ import { crowd } from '../util/crowd.js';
 import { HostAgent } from './agent.js';
 import {
   DROP_NETWORK_PRIVILEGES,
+  GATE_OPEN,
   LAUNCHER_IN_HOST,
   LIST_PROGRAMS_SCRIPT,
   RUN_DIR_IN_HOST,
@@ -177,14 +178,15 @@ class ReadyRun {
     const onAbort = () => this.cut.abort(signal.reason);
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    this.gate.write('go\n');
+    this.gate.write(`${GATE_OPEN}\n`);
     return this.result.finally(() => signal.removeEventListener('abort', onAbort));
   }
 
   /** Closes the gate: the launcher ends without starting anything (its exec is cut if it does not). */
   drop(): void {
     this.result.catch(() => undefined);
-    this.gate.end();
+    // A word, not only the input's end, which the engine may lose when it comes this early.
+    this.gate.end('no\n');
     setTimeout(() => this.cut.abort(), DROPPED_RUN_MS).unref();
   }
 }
